@@ -1,0 +1,385 @@
+-- 001 Initial schema: agencies, user profiles, campaigns, campaign members, leads.
+--
+-- Conventions used in every migration:
+--   * timestamps are timestamptz; updated_at is kept by private.set_updated_at();
+--   * agency-scoped children reference their parent with (id, agency_id) so a
+--     row can never point at another agency's data;
+--   * helper functions that are not part of the API live in the `private`
+--     schema, which PostgREST does not expose.
+
+create extension if not exists pg_trgm with schema extensions;
+
+create schema if not exists private;
+revoke all on schema private from public;
+grant usage on schema private to anon, authenticated, service_role;
+
+-- Enums ----------------------------------------------------------------------
+create type public.user_role as enum ('super_admin', 'agency_admin', 'researcher', 'client');
+create type public.campaign_status as enum ('draft', 'active', 'paused', 'completed', 'archived');
+create type public.lead_status as enum (
+    'new', 'contacted', 'responded', 'qualified', 'nurturing', 'converted', 'disqualified'
+);
+create type public.qualification_status as enum ('pending', 'qualified', 'disqualified');
+create type public.lead_priority as enum ('low', 'medium', 'high', 'urgent');
+
+-- Normalisation helpers (immutable, so they can back CHECKs and indexes) -----
+create function private.normalize_email(raw text) returns text
+language sql immutable parallel safe
+set search_path = ''
+as $$
+    select nullif(lower(btrim(raw)), '')
+$$;
+
+create function private.is_valid_email(email text) returns boolean
+language sql immutable parallel safe
+set search_path = ''
+as $$
+    -- Deliberately pragmatic (what HubSpot-style tools accept): one @, a local
+    -- part without spaces, a dotted domain of letters, digits and hyphens.
+    select email ~ '^[a-z0-9.!#$%&''*+/=?^_`{|}~-]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$'
+        and length(email) <= 254
+$$;
+
+create function private.normalize_linkedin_url(raw text) returns text
+language sql immutable parallel safe
+set search_path = ''
+as $$
+    -- Canonical form https://www.linkedin.com/<kind>/<slug>: scheme, country
+    -- subdomains, query strings, fragments and trailing slashes all vary in
+    -- scraped data but name the same profile.
+    select case
+        when nullif(btrim(raw), '') is null then null
+        when lower(btrim(raw)) ~ '^(https?://)?([a-z]{2,3}\.)?linkedin\.com/(in|pub|company|sales/lead)/[^/?#]+'
+            then regexp_replace(
+                lower(btrim(raw)),
+                '^(https?://)?([a-z]{2,3}\.)?linkedin\.com/(in|pub|company|sales/lead)/([^/?#]+).*$',
+                'https://www.linkedin.com/\3/\4'
+            )
+        else btrim(raw)
+    end
+$$;
+
+create function private.set_updated_at() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+    new.updated_at := now();
+    return new;
+end
+$$;
+
+-- Agencies -------------------------------------------------------------------
+create table public.agencies (
+    id uuid primary key default gen_random_uuid(),
+    name text not null,
+    settings jsonb not null default '{}'::jsonb,
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now(),
+    constraint agencies_name_not_blank check (length(btrim(name)) between 1 and 200),
+    constraint agencies_settings_is_object check (jsonb_typeof(settings) = 'object')
+);
+
+create trigger set_updated_at before update on public.agencies
+for each row execute function private.set_updated_at();
+
+-- User profiles --------------------------------------------------------------
+create table public.user_profiles (
+    id uuid primary key references auth.users (id) on delete cascade,
+    email text,
+    agency_id uuid references public.agencies (id) on delete restrict,
+    role public.user_role not null default 'client',
+    settings jsonb not null default '{}'::jsonb,
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now(),
+    -- Only a super admin works across agencies; everyone else belongs to one.
+    constraint user_profiles_agency_required check (role = 'super_admin' or agency_id is not null),
+    constraint user_profiles_settings_is_object check (jsonb_typeof(settings) = 'object'),
+    constraint user_profiles_id_agency_key unique (id, agency_id)
+);
+
+create index user_profiles_agency_id_idx on public.user_profiles (agency_id);
+
+create trigger set_updated_at before update on public.user_profiles
+for each row execute function private.set_updated_at();
+
+-- Campaigns ------------------------------------------------------------------
+create table public.campaigns (
+    id uuid primary key default gen_random_uuid(),
+    agency_id uuid not null references public.agencies (id) on delete cascade,
+    name text not null,
+    description text,
+    status public.campaign_status not null default 'draft',
+    start_date date,
+    end_date date,
+    target_audience jsonb not null default '{}'::jsonb,
+    leads_count integer not null default 0,
+    qualified_leads_count integer not null default 0,
+    contacted_count integer not null default 0,
+    responded_count integer not null default 0,
+    created_by uuid references public.user_profiles (id) on delete set null,
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now(),
+    constraint campaigns_name_not_blank check (length(btrim(name)) between 1 and 200),
+    constraint campaigns_dates_ordered check (end_date >= start_date),
+    constraint campaigns_target_audience_is_object check (jsonb_typeof(target_audience) = 'object'),
+    constraint campaigns_counters_non_negative check (
+        leads_count >= 0 and qualified_leads_count >= 0
+        and contacted_count >= 0 and responded_count >= 0
+    ),
+    constraint campaigns_counters_within_total check (
+        qualified_leads_count <= leads_count
+        and contacted_count <= leads_count
+        and responded_count <= leads_count
+    ),
+    constraint campaigns_id_agency_key unique (id, agency_id)
+);
+
+create index campaigns_agency_status_idx on public.campaigns (agency_id, status);
+create index campaigns_agency_created_at_idx on public.campaigns (agency_id, created_at desc);
+create index campaigns_created_by_idx on public.campaigns (created_by);
+create index campaigns_name_trgm_idx on public.campaigns
+using gin (name extensions.gin_trgm_ops);
+
+create trigger set_updated_at before update on public.campaigns
+for each row execute function private.set_updated_at();
+
+-- Campaign members: which users (in practice: clients) may see a campaign ----
+create table public.campaign_members (
+    campaign_id uuid not null,
+    user_id uuid not null,
+    agency_id uuid not null,
+    created_at timestamptz not null default now(),
+    primary key (campaign_id, user_id),
+    constraint campaign_members_campaign_fkey foreign key (campaign_id, agency_id)
+    references public.campaigns (id, agency_id) on delete cascade,
+    constraint campaign_members_user_fkey foreign key (user_id, agency_id)
+    references public.user_profiles (id, agency_id) on delete cascade
+);
+
+create index campaign_members_user_id_idx on public.campaign_members (user_id);
+create index campaign_members_agency_id_idx on public.campaign_members (agency_id);
+
+-- Leads ----------------------------------------------------------------------
+create table public.leads (
+    id uuid primary key default gen_random_uuid(),
+    agency_id uuid not null references public.agencies (id) on delete cascade,
+    campaign_id uuid,
+    email text,
+    first_name text,
+    last_name text,
+    company text,
+    title text,
+    linkedin_url text,
+    phone text,
+    source text,
+    status public.lead_status not null default 'new',
+    qualification_status public.qualification_status not null default 'pending',
+    qualification_reason text,
+    priority public.lead_priority not null default 'medium',
+    last_contacted_at timestamptz,
+    last_responded_at timestamptz,
+    qualified_at timestamptz,
+    metadata jsonb not null default '{}'::jsonb,
+    -- Source attribution (data source and job); foreign keys in migration 003.
+    data_source_id uuid,
+    scraping_job_id uuid,
+    created_by uuid references public.user_profiles (id) on delete set null,
+    assigned_to uuid,
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now(),
+    -- One lower-cased haystack behind a single trigram index serves the
+    -- "search" filter over name, email and company.
+    search_text text generated always as (
+        lower(
+            coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' '
+            || coalesce(email, '') || ' ' || coalesce(company, '')
+        )
+    ) stored,
+    constraint leads_campaign_fkey foreign key (campaign_id, agency_id)
+    references public.campaigns (id, agency_id) on delete set null (campaign_id),
+    constraint leads_assigned_to_fkey foreign key (assigned_to, agency_id)
+    references public.user_profiles (id, agency_id) on delete set null (assigned_to),
+    constraint leads_email_normalized check (email = private.normalize_email(email)),
+    constraint leads_email_valid check (private.is_valid_email(email)),
+    constraint leads_has_identity check (
+        email is not null or linkedin_url is not null
+        or first_name is not null or last_name is not null
+    ),
+    constraint leads_metadata_is_object check (jsonb_typeof(metadata) = 'object')
+);
+
+-- The dedupe rule: one lead per agency per normalised email.
+create unique index leads_agency_email_key on public.leads (agency_id, email);
+create index leads_agency_linkedin_idx on public.leads (agency_id, linkedin_url)
+where linkedin_url is not null;
+create index leads_agency_created_at_idx on public.leads (agency_id, created_at desc);
+create index leads_agency_status_idx on public.leads (agency_id, status);
+create index leads_agency_qualification_idx on public.leads (agency_id, qualification_status);
+create index leads_agency_priority_idx on public.leads (agency_id, priority);
+create index leads_campaign_id_idx on public.leads (campaign_id, created_at desc);
+create index leads_assigned_to_idx on public.leads (assigned_to);
+create index leads_created_by_idx on public.leads (created_by);
+create index leads_data_source_id_idx on public.leads (data_source_id);
+create index leads_scraping_job_id_idx on public.leads (scraping_job_id);
+create index leads_search_text_trgm_idx on public.leads
+using gin (search_text extensions.gin_trgm_ops);
+
+-- Keep stored values canonical whatever the client sent, and stamp the
+-- lifecycle timestamps the campaign counters are derived from.
+create function private.normalize_lead() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+    new.email := private.normalize_email(new.email);
+    new.linkedin_url := private.normalize_linkedin_url(new.linkedin_url);
+    new.first_name := nullif(btrim(new.first_name), '');
+    new.last_name := nullif(btrim(new.last_name), '');
+    new.company := nullif(btrim(new.company), '');
+    new.title := nullif(btrim(new.title), '');
+    new.phone := nullif(btrim(new.phone), '');
+    if new.status in ('contacted', 'responded', 'qualified', 'nurturing', 'converted')
+        and new.last_contacted_at is null then
+        new.last_contacted_at := now();
+    end if;
+    if new.status in ('responded', 'converted') and new.last_responded_at is null then
+        new.last_responded_at := now();
+    end if;
+    if new.last_responded_at is not null and new.last_contacted_at is null then
+        new.last_contacted_at := new.last_responded_at;
+    end if;
+    if new.status = 'qualified' and new.qualification_status = 'pending' then
+        new.qualification_status := 'qualified';
+    elsif new.status = 'disqualified' and new.qualification_status = 'pending' then
+        new.qualification_status := 'disqualified';
+    end if;
+    if new.qualification_status = 'qualified' then
+        new.qualified_at := coalesce(new.qualified_at, now());
+    else
+        new.qualified_at := null;
+    end if;
+    -- Folded in here rather than a second trigger: one trigger call per row
+    -- matters on bulk upserts.
+    if tg_op = 'UPDATE' then
+        new.updated_at := now();
+    end if;
+    return new;
+end
+$$;
+
+create trigger normalize_lead before insert or update on public.leads
+for each row execute function private.normalize_lead();
+
+-- Campaign counters ------------------------------------------------------------
+-- What each counter counts (recompute_campaign_metrics() in 006 uses the same
+-- predicates):
+--   leads_count            every lead of the campaign
+--   qualified_leads_count  qualification_status = 'qualified'
+--   contacted_count        last_contacted_at is not null
+--   responded_count        last_responded_at is not null
+--
+-- Statement-level triggers over transition tables: a batch of N leads costs
+-- one UPDATE per touched campaign instead of N. Relative increments under the
+-- campaign row lock keep the counters exact under concurrency, and the rows
+-- are locked in id order so concurrent multi-campaign statements cannot
+-- deadlock on each other.
+create type private.campaign_metric_delta as (
+    campaign_id uuid,
+    leads integer,
+    qualified integer,
+    contacted integer,
+    responded integer
+);
+
+create function private.apply_campaign_metric_deltas(
+    deltas private.campaign_metric_delta []
+) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+    touched uuid[];
+begin
+    select array_agg(d.campaign_id order by d.campaign_id) into touched
+    from (
+        select x.campaign_id
+        from unnest(deltas) as x
+        group by x.campaign_id
+        having sum(x.leads) <> 0 or sum(x.qualified) <> 0
+            or sum(x.contacted) <> 0 or sum(x.responded) <> 0
+    ) as d;
+    if touched is null then
+        return;
+    end if;
+    perform 1 from public.campaigns as c
+    where c.id = any(touched)
+    order by c.id
+    for no key update;
+    update public.campaigns as c
+    set leads_count = c.leads_count + s.leads,
+        qualified_leads_count = c.qualified_leads_count + s.qualified,
+        contacted_count = c.contacted_count + s.contacted,
+        responded_count = c.responded_count + s.responded
+    from (
+        select x.campaign_id,
+            sum(x.leads)::integer as leads,
+            sum(x.qualified)::integer as qualified,
+            sum(x.contacted)::integer as contacted,
+            sum(x.responded)::integer as responded
+        from unnest(deltas) as x
+        where x.campaign_id = any(touched)
+        group by x.campaign_id
+    ) as s
+    where c.id = s.campaign_id;
+end
+$$;
+
+-- SECURITY DEFINER: researchers write leads but may not update campaigns; the
+-- counters must follow their writes all the same.
+create function private.update_campaign_metrics() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+    added private.campaign_metric_delta[] := '{}';
+    removed private.campaign_metric_delta[] := '{}';
+begin
+    if tg_op in ('INSERT', 'UPDATE') then
+        select coalesce(array_agg(row(
+            n.campaign_id, 1,
+            (n.qualification_status = 'qualified')::integer,
+            (n.last_contacted_at is not null)::integer,
+            (n.last_responded_at is not null)::integer
+        )::private.campaign_metric_delta), '{}')
+        into added
+        from new_rows as n
+        where n.campaign_id is not null;
+    end if;
+    if tg_op in ('UPDATE', 'DELETE') then
+        select coalesce(array_agg(row(
+            o.campaign_id, -1,
+            -(o.qualification_status = 'qualified')::integer,
+            -(o.last_contacted_at is not null)::integer,
+            -(o.last_responded_at is not null)::integer
+        )::private.campaign_metric_delta), '{}')
+        into removed
+        from old_rows as o
+        where o.campaign_id is not null;
+    end if;
+    perform private.apply_campaign_metric_deltas(added || removed);
+    return null;
+end
+$$;
+
+create trigger update_campaign_metrics_insert after insert on public.leads
+referencing new table as new_rows
+for each statement execute function private.update_campaign_metrics();
+
+create trigger update_campaign_metrics_update after update on public.leads
+referencing old table as old_rows new table as new_rows
+for each statement execute function private.update_campaign_metrics();
+
+create trigger update_campaign_metrics_delete after delete on public.leads
+referencing old table as old_rows
+for each statement execute function private.update_campaign_metrics();
