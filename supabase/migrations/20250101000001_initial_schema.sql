@@ -23,39 +23,41 @@ create type public.qualification_status as enum ('pending', 'qualified', 'disqua
 create type public.lead_priority as enum ('low', 'medium', 'high', 'urgent');
 
 -- Normalisation helpers (immutable, so they can back CHECKs and indexes) -----
+-- These three are immutable SQL one-liners WITHOUT a `set search_path` clause
+-- on purpose: a SET clause stops Postgres from inlining a SQL function, and
+-- they run for every row of every bulk upsert. Every name in them is
+-- schema-qualified instead, so no search_path can redirect them.
 create function private.normalize_email(raw text) returns text
 language sql immutable parallel safe
-set search_path = ''
 as $$
-    select nullif(lower(btrim(raw)), '')
+    select nullif(pg_catalog.lower(pg_catalog.btrim(raw)), '')
 $$;
 
 create function private.is_valid_email(email text) returns boolean
 language sql immutable parallel safe
-set search_path = ''
 as $$
     -- Deliberately pragmatic (what HubSpot-style tools accept): one @, a local
     -- part without spaces, a dotted domain of letters, digits and hyphens.
-    select email ~ '^[a-z0-9.!#$%&''*+/=?^_`{|}~-]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$'
-        and length(email) <= 254
+    select email operator(pg_catalog.~) '^[a-z0-9.!#$%&''*+/=?^_`{|}~-]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$'
+        and pg_catalog.length(email) <= 254
 $$;
 
 create function private.normalize_linkedin_url(raw text) returns text
 language sql immutable parallel safe
-set search_path = ''
 as $$
     -- Canonical form https://www.linkedin.com/<kind>/<slug>: scheme, country
     -- subdomains, query strings, fragments and trailing slashes all vary in
     -- scraped data but name the same profile.
     select case
-        when nullif(btrim(raw), '') is null then null
-        when lower(btrim(raw)) ~ '^(https?://)?([a-z]{2,3}\.)?linkedin\.com/(in|pub|company|sales/lead)/[^/?#]+'
-            then regexp_replace(
-                lower(btrim(raw)),
+        when nullif(pg_catalog.btrim(raw), '') is null then null
+        when pg_catalog.lower(pg_catalog.btrim(raw)) operator(pg_catalog.~)
+            '^(https?://)?([a-z]{2,3}\.)?linkedin\.com/(in|pub|company|sales/lead)/[^/?#]+'
+            then pg_catalog.regexp_replace(
+                pg_catalog.lower(pg_catalog.btrim(raw)),
                 '^(https?://)?([a-z]{2,3}\.)?linkedin\.com/(in|pub|company|sales/lead)/([^/?#]+).*$',
                 'https://www.linkedin.com/\3/\4'
             )
-        else btrim(raw)
+        else pg_catalog.btrim(raw)
     end
 $$;
 
@@ -200,6 +202,9 @@ create table public.leads (
     references public.campaigns (id, agency_id) on delete set null (campaign_id),
     constraint leads_assigned_to_fkey foreign key (assigned_to, agency_id)
     references public.user_profiles (id, agency_id) on delete set null (assigned_to),
+    -- The dedupe rule: one lead per agency per normalised email (a constraint
+    -- rather than a bare index so upserts can name it in ON CONFLICT).
+    constraint leads_agency_email_key unique (agency_id, email),
     constraint leads_email_normalized check (email = private.normalize_email(email)),
     constraint leads_email_valid check (private.is_valid_email(email)),
     constraint leads_has_identity check (
@@ -209,10 +214,16 @@ create table public.leads (
     constraint leads_metadata_is_object check (jsonb_typeof(metadata) = 'object')
 );
 
--- The dedupe rule: one lead per agency per normalised email.
-create unique index leads_agency_email_key on public.leads (agency_id, email);
 create index leads_agency_linkedin_idx on public.leads (agency_id, linkedin_url)
 where linkedin_url is not null;
+-- Dedupe of leads known only by name + company (no email, no LinkedIn URL);
+-- partial, so leads with an email cost nothing here.
+create index leads_agency_name_company_idx on public.leads (
+    agency_id,
+    coalesce(lower(last_name), ''),
+    coalesce(lower(first_name), ''),
+    coalesce(lower(company), '')
+) where email is null and linkedin_url is null;
 create index leads_agency_created_at_idx on public.leads (agency_id, created_at desc);
 create index leads_agency_status_idx on public.leads (agency_id, status);
 create index leads_agency_qualification_idx on public.leads (agency_id, qualification_status);
