@@ -33,7 +33,18 @@ begin
 end
 $platform$;
 
-grant anon, authenticated, service_role to authenticator;
+-- PostgREST logs in as authenticator and switches to one of the API roles.
+do $platform$
+declare
+    api_role text;
+begin
+    foreach api_role in array array['anon', 'authenticated', 'service_role'] loop
+        if not pg_has_role('authenticator', api_role, 'member') then
+            execute format('grant %I to authenticator', api_role);
+        end if;
+    end loop;
+end
+$platform$;
 
 -- The public schema, as Supabase sets it up: every API role may use it and
 -- gets default privileges on new objects; migrations narrow them down.

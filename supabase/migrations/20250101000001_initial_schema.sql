@@ -304,7 +304,7 @@ create type private.campaign_metric_delta as (
 );
 
 create function private.apply_campaign_metric_deltas(
-    deltas private.campaign_metric_delta []
+    deltas private.campaign_metric_delta[]
 ) returns void
 language plpgsql
 set search_path = ''

@@ -66,7 +66,7 @@ as $$
 $$;
 
 -- Campaigns a client has been given access to.
-create function private.member_campaign_ids() returns uuid []
+create function private.member_campaign_ids() returns uuid[]
 language sql stable security definer
 set search_path = ''
 as $$
@@ -260,7 +260,7 @@ using (
         agency_id = (select private.current_agency_id())
         and (select private.is_staff_of_current_agency())
     )
-    or id = any((select private.member_campaign_ids())::uuid [])
+    or id = any((select private.member_campaign_ids())::uuid[])
 );
 create policy campaigns_insert on public.campaigns for insert to authenticated
 with check (
@@ -330,7 +330,7 @@ using (
         agency_id = (select private.current_agency_id())
         and (select private.is_staff_of_current_agency())
     )
-    or campaign_id = any((select private.member_campaign_ids())::uuid [])
+    or campaign_id = any((select private.member_campaign_ids())::uuid[])
 );
 create policy leads_insert on public.leads for insert to authenticated
 with check (

@@ -1,9 +1,13 @@
 -- 003 Data sources and scraping jobs: the tables, the job lifecycle, the job
 -- queue (claim / lease / heartbeat / checkpoint) and data source metrics.
 
-create type public.data_source_type as enum ('linkedin', 'apollo', 'zoominfo', 'custom', 'csv', 'api');
+create type public.data_source_type as enum (
+    'linkedin', 'apollo', 'zoominfo', 'custom', 'csv', 'api'
+);
 create type public.data_source_status as enum ('active', 'inactive', 'error', 'testing');
-create type public.job_status as enum ('pending', 'running', 'paused', 'completed', 'failed', 'cancelled');
+create type public.job_status as enum (
+    'pending', 'running', 'paused', 'completed', 'failed', 'cancelled'
+);
 create type public.log_level as enum ('debug', 'info', 'warning', 'error');
 
 -- Credentials are encrypted by the client (AES-256-GCM, key outside the
@@ -50,12 +54,16 @@ create table public.data_sources (
     constraint data_sources_name_not_blank check (length(btrim(name)) between 1 and 200),
     constraint data_sources_name_per_agency_key unique (agency_id, name),
     constraint data_sources_config_is_object check (jsonb_typeof(config) = 'object'),
-    constraint data_sources_credentials_encrypted check (private.is_credential_envelope(credentials)),
+    constraint data_sources_credentials_encrypted check (
+        private.is_credential_envelope(credentials)
+    ),
     constraint data_sources_counters_non_negative check (
         total_jobs >= 0 and successful_jobs >= 0 and failed_jobs >= 0
         and total_records_scraped >= 0
     ),
-    constraint data_sources_counters_within_total check (successful_jobs + failed_jobs <= total_jobs),
+    constraint data_sources_counters_within_total check (
+        successful_jobs + failed_jobs <= total_jobs
+    ),
     constraint data_sources_id_agency_key unique (id, agency_id)
 );
 
@@ -116,7 +124,9 @@ create table public.scraping_jobs (
     constraint scraping_jobs_max_attempts_range check (max_attempts between 1 and 100),
     constraint scraping_jobs_duration_non_negative check (duration_seconds >= 0),
     constraint scraping_jobs_config_is_object check (jsonb_typeof(config) = 'object'),
-    constraint scraping_jobs_search_criteria_is_object check (jsonb_typeof(search_criteria) = 'object'),
+    constraint scraping_jobs_search_criteria_is_object check (
+        jsonb_typeof(search_criteria) = 'object'
+    ),
     constraint scraping_jobs_errors_is_array check (jsonb_typeof(errors) = 'array'),
     constraint scraping_jobs_running_has_lease check (
         status <> 'running' or (worker_id is not null and lease_expires_at is not null)
@@ -125,8 +135,10 @@ create table public.scraping_jobs (
 );
 
 create index scraping_jobs_agency_status_idx on public.scraping_jobs (agency_id, status);
-create index scraping_jobs_agency_created_at_idx on public.scraping_jobs (agency_id, created_at desc);
-create index scraping_jobs_data_source_id_idx on public.scraping_jobs (data_source_id, created_at desc);
+create index scraping_jobs_agency_created_at_idx
+on public.scraping_jobs (agency_id, created_at desc);
+create index scraping_jobs_data_source_id_idx
+on public.scraping_jobs (data_source_id, created_at desc);
 create index scraping_jobs_campaign_id_idx on public.scraping_jobs (campaign_id);
 create index scraping_jobs_created_by_idx on public.scraping_jobs (created_by);
 -- The two halves of claim_next_job's search.
@@ -773,7 +785,8 @@ grant select (
 grant insert (
     id, agency_id, name, type, status, config, credentials, description, created_by
 ) on public.data_sources to authenticated;
-grant update (name, status, config, credentials, description) on public.data_sources to authenticated;
+grant update (name, status, config, credentials, description)
+on public.data_sources to authenticated;
 grant delete on public.data_sources to authenticated;
 
 -- Users create jobs and move them through the user transitions; everything a

@@ -331,7 +331,7 @@ $$;
 -- the audit log: an API caller may only name themselves, a trusted process may
 -- act on behalf of anyone.
 create function public.bulk_update_lead_status(
-    lead_ids uuid [], new_status text, user_id uuid
+    lead_ids uuid[], new_status text, user_id uuid
 ) returns integer
 language plpgsql
 set search_path = ''
@@ -727,13 +727,14 @@ revoke all on function public.calculate_lead_score(uuid) from public, anon;
 revoke all on function public.get_campaign_performance(uuid) from public, anon;
 revoke all on function public.get_agency_overview(uuid) from public, anon;
 revoke all on function public.get_top_campaigns(uuid, integer, text) from public, anon;
-revoke all on function public.bulk_update_lead_status(uuid [], text, uuid) from public, anon;
+revoke all on function public.bulk_update_lead_status(uuid[], text, uuid) from public, anon;
 revoke all on function public.upsert_leads(jsonb, uuid, text, uuid, uuid, uuid) from public, anon;
 grant execute on function public.calculate_lead_score(uuid) to authenticated, service_role;
 grant execute on function public.get_campaign_performance(uuid) to authenticated, service_role;
 grant execute on function public.get_agency_overview(uuid) to authenticated, service_role;
-grant execute on function public.get_top_campaigns(uuid, integer, text) to authenticated, service_role;
-grant execute on function public.bulk_update_lead_status(uuid [], text, uuid)
+grant execute on function public.get_top_campaigns(uuid, integer, text)
+to authenticated, service_role;
+grant execute on function public.bulk_update_lead_status(uuid[], text, uuid)
 to authenticated, service_role;
 grant execute on function public.upsert_leads(jsonb, uuid, text, uuid, uuid, uuid)
 to authenticated, service_role;
