@@ -20,21 +20,24 @@ insert into auth.users (
     raw_app_meta_data, raw_user_meta_data, created_at, updated_at
 )
 select
-    '00000000-0000-0000-0000-000000000000'::uuid,
-    u.id::uuid,
-    'authenticated',
-    'authenticated',
+    '00000000-0000-0000-0000-000000000000'::uuid as instance_id,
+    u.id::uuid as id,
+    'authenticated' as aud,
+    'authenticated' as role,
     u.email,
-    extensions.crypt('dashin-demo-password', extensions.gen_salt('bf')),
-    now(),
-    jsonb_strip_nulls(jsonb_build_object(
-        'provider', 'email', 'providers', jsonb_build_array('email'),
-        'agency_id', u.agency_id, 'role', u.role
-    )),
-    '{}'::jsonb,
-    now(),
-    now()
-from (values
+    extensions.crypt('dashin-demo-password', extensions.gen_salt('bf')) as encrypted_password,
+    now() as email_confirmed_at,
+    jsonb_strip_nulls(
+        jsonb_build_object(
+            'provider', 'email', 'providers', jsonb_build_array('email'),
+            'agency_id', u.agency_id, 'role', u.role
+        )
+    ) as raw_app_meta_data,
+    '{}'::jsonb as raw_user_meta_data,
+    now() as created_at,
+    now() as updated_at
+from (
+    values
     ('00000000-0000-4000-8000-000000000001', 'super@dashin.test', null, 'super_admin'),
     (
         '00000000-0000-4000-8000-000000000011', 'admin@demo.dashin.test',
@@ -120,54 +123,61 @@ on conflict (id) do nothing;
 
 -- Deterministic synthetic leads: 60 for Demo Agency across its campaigns,
 -- 20 for Acme Growth.
+with people as (
+    select
+        n,
+        (array['Ada', 'Grace', 'Alan', 'Linus', 'Margaret', 'Dennis', 'Barbara', 'Ken'])[
+            1 + n % 8
+        ] as first_name,
+        (array['Lovelace', 'Hopper', 'Turing', 'Torvalds', 'Hamilton', 'Ritchie', 'Liskov'])[
+            1 + n % 7
+        ] as last_name,
+        (array['Northwind', 'Globex', 'Initech', 'Umbrella Health', 'Stark Fintech'])[
+            1 + n % 5
+        ] as company,
+        (array['northwind.io', 'globex.com', 'initech.com', 'umbrella-health.eu', 'starkfin.com'])[
+            1 + n % 5
+        ] as domain
+    from generate_series(1, 60) as n
+)
+
 insert into public.leads (
     agency_id, campaign_id, email, first_name, last_name, company, title, linkedin_url,
     phone, source, status, qualification_status, priority, created_by, created_at
 )
 select
-    '11111111-1111-4111-8111-111111111111'::uuid,
+    '11111111-1111-4111-8111-111111111111'::uuid as agency_id,
     (array[
         '33333333-3333-4333-8333-000000000001',
         '33333333-3333-4333-8333-000000000002',
         '33333333-3333-4333-8333-000000000003'
-    ])[1 + n % 3]::uuid,
-    lower(f.first_name || '.' || l.last_name || n || '@' || c.domain),
-    f.first_name,
-    l.last_name,
-    c.company,
-    (array['CTO', 'VP Engineering', 'Head of IT', 'Founder', 'Director of Operations'])[1 + n % 5],
-    'https://www.linkedin.com/in/' || lower(f.first_name || '-' || l.last_name || '-' || n),
-    case when n % 4 = 0 then '+4420' || lpad((7946000 + n)::text, 8, '0') end,
-    'seed',
+    ])[1 + p.n % 3]::uuid as campaign_id,
+    lower(p.first_name || '.' || p.last_name || p.n || '@' || p.domain) as email,
+    p.first_name,
+    p.last_name,
+    p.company,
+    (array['CTO', 'VP Engineering', 'Head of IT', 'Founder', 'Director of Operations'])[
+        1 + p.n % 5
+    ] as title,
+    'https://www.linkedin.com/in/'
+    || lower(p.first_name || '-' || p.last_name || '-' || p.n) as linkedin_url,
+    case when p.n % 4 = 0 then '+4420' || lpad((7946000 + p.n)::text, 8, '0') end as phone,
+    'seed' as source,
     (array[
         'new', 'new', 'contacted', 'contacted', 'responded', 'qualified', 'nurturing', 'converted',
         'disqualified', 'new'
-    ])[1 + n % 10]::public.lead_status,
+    ])[1 + p.n % 10]::public.lead_status as status,
     (case
-        when n % 10 in (5, 7) then 'qualified'
-        when n % 10 = 8 then 'disqualified'
+        when p.n % 10 in (5, 7) then 'qualified'
+        when p.n % 10 = 8 then 'disqualified'
         else 'pending'
-    end)::public.qualification_status,
-    (array['low', 'medium', 'medium', 'high', 'urgent'])[1 + n % 5]::public.lead_priority,
-    '00000000-0000-4000-8000-000000000012'::uuid,
-    now() - make_interval(days => n)
-from generate_series(1, 60) as n
-cross join lateral (
-    select (array['Ada', 'Grace', 'Alan', 'Linus', 'Margaret', 'Dennis', 'Barbara', 'Ken'])[1 + n % 8]
-        as first_name
-) as f
-cross join lateral (
-    select (array['Lovelace', 'Hopper', 'Turing', 'Torvalds', 'Hamilton', 'Ritchie', 'Liskov'])[1 + n % 7]
-        as last_name
-) as l
-cross join lateral (
-    select
-        (array['Northwind', 'Globex', 'Initech', 'Umbrella Health', 'Stark Fintech'])[1 + n % 5]
-            as company,
-        (array['northwind.io', 'globex.com', 'initech.com', 'umbrella-health.eu', 'starkfin.com'])[
-            1 + n % 5
-        ] as domain
-) as c
+    end)::public.qualification_status as qualification_status,
+    (array['low', 'medium', 'medium', 'high', 'urgent'])[
+        1 + p.n % 5
+    ]::public.lead_priority as priority,
+    '00000000-0000-4000-8000-000000000012'::uuid as created_by,
+    now() - make_interval(days => p.n) as created_at
+from people as p
 on conflict on constraint leads_agency_email_key do nothing;
 
 insert into public.leads (
@@ -175,15 +185,15 @@ insert into public.leads (
     created_by
 )
 select
-    '22222222-2222-4222-8222-222222222222'::uuid,
-    '33333333-3333-4333-8333-000000000004'::uuid,
-    'buyer' || n || '@retailco' || (n % 4) || '.com',
-    'Buyer',
-    'Number ' || n,
-    'RetailCo ' || (n % 4),
-    'Head of Operations',
-    'seed',
-    (array['new', 'contacted', 'responded', 'qualified'])[1 + n % 4]::public.lead_status,
-    '00000000-0000-4000-8000-000000000022'::uuid
+    '22222222-2222-4222-8222-222222222222'::uuid as agency_id,
+    '33333333-3333-4333-8333-000000000004'::uuid as campaign_id,
+    'buyer' || n || '@retailco' || (n % 4) || '.com' as email,
+    'Buyer' as first_name,
+    'Number ' || n as last_name,
+    'RetailCo ' || (n % 4) as company,
+    'Head of Operations' as title,
+    'seed' as source,
+    (array['new', 'contacted', 'responded', 'qualified'])[1 + n % 4]::public.lead_status as status,
+    '00000000-0000-4000-8000-000000000022'::uuid as created_by
 from generate_series(1, 20) as n
 on conflict on constraint leads_agency_email_key do nothing;
