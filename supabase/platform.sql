@@ -183,8 +183,9 @@ begin
                     'operation', operation,
                     'table', table_name,
                     'schema', table_schema,
-                    'record', to_jsonb(new),
-                    'old_record', to_jsonb(old)
+                    -- Statement-level broadcasts carry no row images.
+                    'record', case when level = 'ROW' then to_jsonb(new) end,
+                    'old_record', case when level = 'ROW' then to_jsonb(old) end
                 ),
                 event_name,
                 topic_name,
