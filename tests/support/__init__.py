@@ -1,0 +1,1 @@
+"""Reusable pieces of the test suite (throwaway clusters, databases, the Supabase CLI)."""
