@@ -230,6 +230,14 @@ set search_path = ''
 as $$
 begin
     new.updated_at := now();
+    -- Users queue a job once (start_job); the schedule after that (retry
+    -- backoff) belongs to the workers.
+    if current_user = 'authenticated'
+        and new.run_after is distinct from old.run_after
+        and not (old.status = 'pending' and old.run_after is null) then
+        raise exception 'run_after can only be set when starting a job'
+            using errcode = 'PT409', hint = 'use start_job / resume_job';
+    end if;
     if new.status is not distinct from old.status then
         return new;
     end if;
@@ -393,12 +401,20 @@ as $$
 declare
     job public.scraping_jobs;
 begin
-    update public.scraping_jobs as j set status = to_status
-    where j.id = set_job_status.job_id
-    returning j.* into job;
+    select j.* into job from public.scraping_jobs as j where j.id = set_job_status.job_id for update;
     if not found then
         perform private.raise_job_not_found(set_job_status.job_id);
     end if;
+    -- The lifecycle trigger only sees real changes; asking for the state a
+    -- job is already in (pausing a paused job, resuming a pending one) is
+    -- just as illegal.
+    if job.status = to_status then
+        raise exception 'invalid job transition: % -> %', job.status, to_status
+            using errcode = 'PT409', hint = format('the job is already %s', job.status);
+    end if;
+    update public.scraping_jobs as j set status = to_status
+    where j.id = set_job_status.job_id
+    returning j.* into job;
     return job;
 end
 $$;
