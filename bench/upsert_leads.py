@@ -693,8 +693,11 @@ PROFILE_VARIANTS: tuple[tuple[str, tuple[LiteralString, ...]], ...] = (
         ),
     ),
     (
-        "normalize_lead row trigger off",
-        ("alter table public.leads disable trigger normalize_lead",),
+        "normalize_lead row triggers off",
+        (
+            "alter table public.leads disable trigger normalize_lead_insert,"
+            " disable trigger normalize_lead_update",
+        ),
     ),
     ("trigram GIN index dropped", ("drop index public.leads_search_text_trgm_idx",)),
     (

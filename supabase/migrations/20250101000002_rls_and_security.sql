@@ -378,7 +378,8 @@ create table public.audit_log (
     actor_id uuid,
     actor_role text not null,
     agency_id uuid,
-    -- {column: {"old": ..., "new": ...}} for every column that changed.
+    -- {column: {"old": ..., "new": ...}} for every column that changed; an
+    -- insert records {} (see private.audit_changes), a delete the whole row.
     changes jsonb not null,
     created_at timestamptz not null default now()
 );
@@ -426,94 +427,103 @@ $$;
 
 -- Statement-level, reading the transition tables: one INSERT into audit_log
 -- per statement, whatever the number of rows (bulk upserts stay fast).
+--
+-- An insert is recorded without a payload (changes = {}): the row holds the
+-- inserted values and every later update records the old value of each
+-- column it changes (a delete records the whole row), so any past state can
+-- be reconstructed. Serialising every inserted row as well would double the
+-- cost of a bulk import for no information.
+--
+-- Trigger arguments: the columns holding the row id and the agency id, and
+-- the comma-separated key columns that pair old and new rows of an update.
 create function private.audit_changes() returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
 declare
+    row_id_column constant text := tg_argv[0];
+    agency_column constant text := tg_argv[1];
+    key_match constant text := (
+        select string_agg(format('o.%1$I = n.%1$I', btrim(k.col)), ' and ')
+        from unnest(string_to_array(tg_argv[2], ',')) as k (col)
+    );
     actor uuid := coalesce(
         (select auth.uid()), nullif(current_setting('dashin.actor_id', true), '')::uuid
     );
     actor_role text := coalesce(nullif((select auth.role()), ''), session_user::text);
 begin
     if tg_op = 'INSERT' then
-        insert into public.audit_log (table_name, row_id, action, actor_id, actor_role, agency_id, changes)
-        select tg_table_name, private.audit_row_id(r.j), 'insert', actor, actor_role,
-            private.audit_agency_id(tg_table_name, r.j), private.audit_diff(null, r.j)
-        from (select to_jsonb(n) as j from new_rows as n) as r;
+        execute format(
+            'insert into public.audit_log '
+            '(table_name, row_id, action, actor_id, actor_role, agency_id, changes) '
+            'select $1, r.%I, ''insert'', $2, $3, r.%I, ''{}''::jsonb from new_rows as r',
+            row_id_column, agency_column
+        ) using tg_table_name, actor, actor_role;
     elsif tg_op = 'DELETE' then
-        insert into public.audit_log (table_name, row_id, action, actor_id, actor_role, agency_id, changes)
-        select tg_table_name, private.audit_row_id(r.j), 'delete', actor, actor_role,
-            private.audit_agency_id(tg_table_name, r.j), private.audit_diff(r.j, null)
-        from (select to_jsonb(o) as j from old_rows as o) as r;
+        execute format(
+            'insert into public.audit_log '
+            '(table_name, row_id, action, actor_id, actor_role, agency_id, changes) '
+            'select $1, r.%I, ''delete'', $2, $3, r.%I, private.audit_diff(to_jsonb(r), null) '
+            'from old_rows as r',
+            row_id_column, agency_column
+        ) using tg_table_name, actor, actor_role;
     else
-        insert into public.audit_log (table_name, row_id, action, actor_id, actor_role, agency_id, changes)
-        select tg_table_name, private.audit_row_id(n.j), 'update', actor, actor_role,
-            private.audit_agency_id(tg_table_name, n.j), d.changes
-        from (select to_jsonb(x) as j from new_rows as x) as n
-        join (select to_jsonb(x) as j from old_rows as x) as o
-            on private.audit_row_key(o.j) = private.audit_row_key(n.j)
-        cross join lateral (select private.audit_diff(o.j, n.j) as changes) as d
-        where d.changes <> '{}'::jsonb;
+        execute format(
+            'insert into public.audit_log '
+            '(table_name, row_id, action, actor_id, actor_role, agency_id, changes) '
+            'select $1, n.%I, ''update'', $2, $3, n.%I, d.changes '
+            'from new_rows as n join old_rows as o on %s '
+            'cross join lateral (select private.audit_diff(to_jsonb(o), to_jsonb(n)) as changes) as d '
+            'where d.changes <> ''{}''::jsonb',
+            row_id_column, agency_column, key_match
+        ) using tg_table_name, actor, actor_role;
     end if;
     return null;
 end
 $$;
 
-create function private.audit_row_key(row_data jsonb) returns text
-language sql immutable parallel safe
-set search_path = ''
-as $$
-    select coalesce(row_data ->> 'id', (row_data ->> 'campaign_id') || ':' || (row_data ->> 'user_id'))
-$$;
-
-create function private.audit_row_id(row_data jsonb) returns uuid
-language sql immutable parallel safe
-set search_path = ''
-as $$
-    select coalesce(row_data ->> 'id', row_data ->> 'campaign_id')::uuid
-$$;
-
-create function private.audit_agency_id(table_name text, row_data jsonb) returns uuid
-language sql immutable parallel safe
-set search_path = ''
-as $$
-    select case
-        when table_name = 'agencies' then (row_data ->> 'id')::uuid
-        else (row_data ->> 'agency_id')::uuid
-    end
-$$;
-
 -- Attaches the three statement-level audit triggers to a table (transition
 -- tables allow one event per trigger).
-create function private.attach_audit_triggers(target regclass) returns void
+create function private.attach_audit_triggers(
+    target regclass,
+    row_id_column text default 'id',
+    agency_column text default 'agency_id',
+    key_columns text default 'id'
+) returns void
 language plpgsql
 set search_path = ''
 as $$
+declare
+    args constant text := format(
+        '%L, %L, %L', row_id_column, agency_column, key_columns
+    );
 begin
     execute format(
         'create trigger audit_insert after insert on %s referencing new table as new_rows '
-        'for each statement execute function private.audit_changes()', target
+        'for each statement execute function private.audit_changes(%s)', target, args
     );
     execute format(
         'create trigger audit_update after update on %s '
         'referencing old table as old_rows new table as new_rows '
-        'for each statement execute function private.audit_changes()', target
+        'for each statement execute function private.audit_changes(%s)', target, args
     );
     execute format(
         'create trigger audit_delete after delete on %s referencing old table as old_rows '
-        'for each statement execute function private.audit_changes()', target
+        'for each statement execute function private.audit_changes(%s)', target, args
     );
 end
 $$;
-revoke all on function private.attach_audit_triggers(regclass) from public;
+revoke all on function private.attach_audit_triggers(regclass, text, text, text) from public;
 
 do $$
 begin
-    perform private.attach_audit_triggers('public.agencies');
+    -- An agency is its own agency; a membership is keyed by campaign + user.
+    perform private.attach_audit_triggers('public.agencies', 'id', 'id');
     perform private.attach_audit_triggers('public.user_profiles');
     perform private.attach_audit_triggers('public.campaigns');
-    perform private.attach_audit_triggers('public.campaign_members');
+    perform private.attach_audit_triggers(
+        'public.campaign_members', 'campaign_id', 'agency_id', 'campaign_id, user_id'
+    );
     perform private.attach_audit_triggers('public.leads');
 end
 $$;

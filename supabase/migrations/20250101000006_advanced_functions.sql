@@ -389,6 +389,10 @@ create type public.lead_upsert_result as (
 --   * returns inserted / updated (existing leads that changed) / unchanged
 --     (duplicates that added nothing) / rejected counts.
 -- RLS applies: a caller can only upsert into an agency they may write.
+--
+-- Speed matters here (it is every import's path): the records are parsed by
+-- jsonb_to_recordset in C, validated with cheap jsonb operators, and only the
+-- rare in-batch duplicate groups go through the ordered aggregates.
 create function public.upsert_leads(
     records jsonb,
     campaign_id uuid default null,
@@ -404,10 +408,14 @@ as $$
 declare
     target_agency uuid;
     result public.lead_upsert_result;
+    bad_index integer;
     allowed_keys constant text[] := array[
         'email', 'first_name', 'last_name', 'company', 'title', 'linkedin_url', 'phone',
         'source', 'status', 'qualification_status', 'qualification_reason', 'priority', 'metadata'
     ];
+    lead_statuses constant text[] := enum_range(null::public.lead_status)::text[];
+    qualification_statuses constant text[] := enum_range(null::public.qualification_status)::text[];
+    lead_priorities constant text[] := enum_range(null::public.lead_priority)::text[];
 begin
     if records is null or jsonb_typeof(records) <> 'array' then
         raise exception 'records must be a JSON array of lead objects'
@@ -416,6 +424,13 @@ begin
     if jsonb_array_length(records) > 10000 then
         raise exception 'at most 10000 records per call, got %', jsonb_array_length(records)
             using errcode = '22023', hint = 'split the import into batches';
+    end if;
+    if jsonb_path_exists(records, '$[*] ? (@.type() != "object")') then
+        select min(r.ordinality) - 1 into bad_index
+        from jsonb_array_elements(records) with ordinality as r (value, ordinality)
+        where jsonb_typeof(r.value) <> 'object';
+        raise exception 'records[%] is not a JSON object', bad_index
+            using errcode = '22023', hint = 'each record is an object of lead fields';
     end if;
 
     target_agency := coalesce(
@@ -430,65 +445,63 @@ begin
             hint = 'pass agency_id, or a campaign_id / scraping_job_id the caller can see';
     end if;
 
-    with input as (
-        select (r.ordinality - 1)::integer as idx, r.value as rec
-        from jsonb_array_elements(records) with ordinality as r (value, ordinality)
-    ),
-
-    parsed as (
+    with parsed as (
         select
-            i.idx,
-            i.rec,
-            private.normalize_email(i.rec ->> 'email') as email,
-            private.normalize_linkedin_url(i.rec ->> 'linkedin_url') as linkedin_url,
-            nullif(btrim(i.rec ->> 'first_name'), '') as first_name,
-            nullif(btrim(i.rec ->> 'last_name'), '') as last_name,
-            nullif(btrim(i.rec ->> 'company'), '') as company,
-            nullif(btrim(i.rec ->> 'title'), '') as title,
-            nullif(btrim(i.rec ->> 'phone'), '') as phone,
-            nullif(btrim(i.rec ->> 'source'), '') as source,
-            i.rec ->> 'status' as status,
-            i.rec ->> 'qualification_status' as qualification_status,
-            nullif(btrim(i.rec ->> 'qualification_reason'), '') as qualification_reason,
-            i.rec ->> 'priority' as priority,
-            i.rec -> 'metadata' as metadata
-        from input as i
+            (r.ordinality - 1)::integer as idx,
+            r.rec,
+            private.normalize_email(r.email) as email,
+            private.normalize_linkedin_url(r.linkedin_url) as linkedin_url,
+            private.clean_text(r.first_name) as first_name,
+            private.clean_text(r.last_name) as last_name,
+            private.clean_text(r.company) as company,
+            private.clean_text(r.title) as title,
+            private.clean_text(r.phone) as phone,
+            private.clean_text(r.source) as source,
+            private.clean_text(r.status) as status,
+            private.clean_text(r.qualification_status) as qualification_status,
+            private.clean_text(r.qualification_reason) as qualification_reason,
+            private.clean_text(r.priority) as priority,
+            r.metadata
+        from rows from (
+            jsonb_array_elements(records),
+            jsonb_to_recordset(records) as (
+                email text, first_name text, last_name text, company text, title text,
+                linkedin_url text, phone text, source text, status text,
+                qualification_status text, qualification_reason text, priority text,
+                metadata jsonb
+            )
+        ) with ordinality as r (
+            rec, email, first_name, last_name, company, title, linkedin_url, phone, source,
+            status, qualification_status, qualification_reason, priority, metadata, ordinality
+        )
     ),
 
     checked as (
         select
             p.*,
             case
-                when jsonb_typeof(p.rec) <> 'object' then 'record is not a JSON object'
-                when exists (
-                    select 1 from jsonb_object_keys(p.rec) as k (key) where k.key <> all(allowed_keys)
-                ) then 'unknown field(s): ' || (
+                when p.rec - allowed_keys <> '{}'::jsonb then 'unknown field(s): ' || (
                     select string_agg(k.key, ', ' order by k.key)
-                    from jsonb_object_keys(p.rec) as k (key) where k.key <> all(allowed_keys)
+                    from jsonb_object_keys(p.rec - allowed_keys) as k (key)
                 )
-                when exists (
-                    select 1 from jsonb_each(p.rec) as f (key, value)
-                    where f.key <> 'metadata' and jsonb_typeof(f.value) not in ('string', 'null')
-                ) then 'field(s) must be strings: ' || (
+                when jsonb_path_exists(
+                    p.rec - 'metadata', '$.* ? (@.type() == "object" || @.type() == "array")'
+                ) then 'field(s) must be text, not objects or arrays: ' || (
                     select string_agg(f.key, ', ' order by f.key)
-                    from jsonb_each(p.rec) as f (key, value)
-                    where f.key <> 'metadata' and jsonb_typeof(f.value) not in ('string', 'null')
+                    from jsonb_each(p.rec - 'metadata') as f (key, value)
+                    where jsonb_typeof(f.value) in ('object', 'array')
                 )
                 when p.email is not null and not private.is_valid_email(p.email)
                     then 'invalid email: ' || (p.rec ->> 'email')
                 when p.email is null and p.linkedin_url is null
                     and (p.company is null or (p.first_name is null and p.last_name is null))
                     then 'no identity: needs an email, a linkedin_url, or a name and a company'
-                when p.status is not null
-                    and not (p.status = any(enum_range(null::public.lead_status)::text[]))
+                when p.status is not null and not (p.status = any(lead_statuses))
                     then 'invalid status: ' || p.status
                 when p.qualification_status is not null
-                    and not (p.qualification_status = any(
-                        enum_range(null::public.qualification_status)::text[]
-                    ))
+                    and not (p.qualification_status = any(qualification_statuses))
                     then 'invalid qualification_status: ' || p.qualification_status
-                when p.priority is not null
-                    and not (p.priority = any(enum_range(null::public.lead_priority)::text[]))
+                when p.priority is not null and not (p.priority = any(lead_priorities))
                     then 'invalid priority: ' || p.priority
                 when p.metadata is not null and jsonb_typeof(p.metadata) not in ('object', 'null')
                     then 'metadata must be a JSON object'
@@ -496,47 +509,70 @@ begin
         from parsed as p
     ),
 
-    -- One row per identity: the earliest record wins each field, later
-    -- duplicates only fill what it lacks.
-    deduped as (
+    valid as (
         select
-            min(c.idx) as idx,
-            (array_agg(c.email order by c.idx) filter (where c.email is not null))[1] as email,
-            (array_agg(c.linkedin_url order by c.idx) filter (where c.linkedin_url is not null))[1]
-                as linkedin_url,
-            (array_agg(c.first_name order by c.idx) filter (where c.first_name is not null))[1]
-                as first_name,
-            (array_agg(c.last_name order by c.idx) filter (where c.last_name is not null))[1]
-                as last_name,
-            (array_agg(c.company order by c.idx) filter (where c.company is not null))[1] as company,
-            (array_agg(c.title order by c.idx) filter (where c.title is not null))[1] as title,
-            (array_agg(c.phone order by c.idx) filter (where c.phone is not null))[1] as phone,
+            c.*,
             coalesce(
-                (array_agg(c.source order by c.idx) filter (where c.source is not null))[1],
-                upsert_leads.source
-            ) as source,
-            (array_agg(c.status order by c.idx) filter (where c.status is not null))[1]
-                ::public.lead_status as status,
-            (array_agg(c.qualification_status order by c.idx)
-                filter (where c.qualification_status is not null))[1]
-                ::public.qualification_status as qualification_status,
-            (array_agg(c.qualification_reason order by c.idx)
-                filter (where c.qualification_reason is not null))[1] as qualification_reason,
-            (array_agg(c.priority order by c.idx) filter (where c.priority is not null))[1]
-                ::public.lead_priority as priority,
-            coalesce(
-                (array_agg(c.metadata order by c.idx)
-                    filter (where jsonb_typeof(c.metadata) = 'object'))[1],
-                '{}'::jsonb
-            ) as metadata
+                'e:' || c.email,
+                'l:' || c.linkedin_url,
+                'n:' || lower(coalesce(c.first_name, '')) || '|' || lower(coalesce(c.last_name, ''))
+                || '|' || lower(c.company)
+            ) as identity,
+            count(*) over (
+                partition by coalesce(
+                    'e:' || c.email,
+                    'l:' || c.linkedin_url,
+                    'n:' || lower(coalesce(c.first_name, '')) || '|'
+                    || lower(coalesce(c.last_name, '')) || '|' || lower(c.company)
+                )
+            ) as copies
         from checked as c
         where c.reason is null
-        group by coalesce(
-            'e:' || c.email,
-            'l:' || c.linkedin_url,
-            'n:' || lower(coalesce(c.first_name, '')) || '|' || lower(coalesce(c.last_name, ''))
-            || '|' || lower(c.company)
-        )
+    ),
+
+    -- One row per identity. A lone record passes through; for in-batch
+    -- duplicates the earliest record wins each field and later ones only fill
+    -- what it lacks (metadata keys likewise).
+    deduped as (
+        select
+            v.idx, v.email, v.linkedin_url, v.first_name, v.last_name, v.company, v.title,
+            v.phone, v.source, v.status, v.qualification_status, v.qualification_reason,
+            v.priority,
+            case when jsonb_typeof(v.metadata) = 'object' then v.metadata else '{}'::jsonb end
+                as metadata
+        from valid as v
+        where v.copies = 1
+        union all
+        select
+            min(v.idx),
+            (array_agg(v.email order by v.idx) filter (where v.email is not null))[1],
+            (array_agg(v.linkedin_url order by v.idx) filter (where v.linkedin_url is not null))[1],
+            (array_agg(v.first_name order by v.idx) filter (where v.first_name is not null))[1],
+            (array_agg(v.last_name order by v.idx) filter (where v.last_name is not null))[1],
+            (array_agg(v.company order by v.idx) filter (where v.company is not null))[1],
+            (array_agg(v.title order by v.idx) filter (where v.title is not null))[1],
+            (array_agg(v.phone order by v.idx) filter (where v.phone is not null))[1],
+            (array_agg(v.source order by v.idx) filter (where v.source is not null))[1],
+            (array_agg(v.status order by v.idx) filter (where v.status is not null))[1],
+            (array_agg(v.qualification_status order by v.idx)
+                filter (where v.qualification_status is not null))[1],
+            (array_agg(v.qualification_reason order by v.idx)
+                filter (where v.qualification_reason is not null))[1],
+            (array_agg(v.priority order by v.idx) filter (where v.priority is not null))[1],
+            coalesce(
+                (
+                    -- jsonb keeps the last value of a repeated key: feed the
+                    -- earliest record last so its values win.
+                    select jsonb_object_agg(kv.key, kv.value order by d.idx desc)
+                    from valid as d
+                    cross join lateral jsonb_each(d.metadata) as kv (key, value)
+                    where d.identity = v.identity and jsonb_typeof(d.metadata) = 'object'
+                ),
+                '{}'::jsonb
+            )
+        from valid as v
+        where v.copies > 1
+        group by v.identity
     ),
 
     matched as (
@@ -579,14 +615,19 @@ begin
             company = coalesce(l.company, m.company),
             title = coalesce(l.title, m.title),
             phone = coalesce(l.phone, m.phone),
-            source = coalesce(l.source, m.source),
+            source = coalesce(l.source, m.source, upsert_leads.source),
             campaign_id = coalesce(l.campaign_id, upsert_leads.campaign_id),
             data_source_id = coalesce(l.data_source_id, upsert_leads.data_source_id),
             scraping_job_id = coalesce(l.scraping_job_id, upsert_leads.scraping_job_id),
-            status = case when l.status = 'new' then coalesce(m.status, l.status) else l.status end,
+            status = case
+                when l.status = 'new' then coalesce(m.status::public.lead_status, l.status)
+                else l.status
+            end,
             qualification_status = case
                 when l.qualification_status = 'pending'
-                    then coalesce(m.qualification_status, l.qualification_status)
+                    then coalesce(
+                        m.qualification_status::public.qualification_status, l.qualification_status
+                    )
                 else l.qualification_status
             end,
             qualification_reason = coalesce(l.qualification_reason, m.qualification_reason),
@@ -601,17 +642,17 @@ begin
                 or (l.company is null and m.company is not null)
                 or (l.title is null and m.title is not null)
                 or (l.phone is null and m.phone is not null)
-                or (l.source is null and m.source is not null)
+                or (l.source is null and coalesce(m.source, upsert_leads.source) is not null)
                 or (l.campaign_id is null and upsert_leads.campaign_id is not null)
                 or (l.data_source_id is null and upsert_leads.data_source_id is not null)
                 or (l.scraping_job_id is null and upsert_leads.scraping_job_id is not null)
-                or (l.status = 'new' and m.status is not null and m.status <> 'new')
+                or (l.status = 'new' and coalesce(m.status, 'new') <> 'new')
                 or (
                     l.qualification_status = 'pending'
-                    and m.qualification_status is not null and m.qualification_status <> 'pending'
+                    and coalesce(m.qualification_status, 'pending') <> 'pending'
                 )
                 or (l.qualification_reason is null and m.qualification_reason is not null)
-                or not (l.metadata @> m.metadata)
+                or (m.metadata || l.metadata) <> l.metadata
             )
         returning l.id
     ),
@@ -624,10 +665,12 @@ begin
         )
         select
             target_agency, upsert_leads.campaign_id, m.email, m.first_name, m.last_name,
-            m.company, m.title, m.linkedin_url, m.phone, m.source,
-            coalesce(m.status, 'new'), coalesce(m.qualification_status, 'pending'),
-            m.qualification_reason, coalesce(m.priority, 'medium'), m.metadata,
-            upsert_leads.data_source_id, upsert_leads.scraping_job_id
+            m.company, m.title, m.linkedin_url, m.phone, coalesce(m.source, upsert_leads.source),
+            coalesce(m.status, 'new')::public.lead_status,
+            coalesce(m.qualification_status, 'pending')::public.qualification_status,
+            m.qualification_reason,
+            coalesce(m.priority, 'medium')::public.lead_priority,
+            m.metadata, upsert_leads.data_source_id, upsert_leads.scraping_job_id
         from matched as m
         where m.lead_id is null
         order by m.idx
