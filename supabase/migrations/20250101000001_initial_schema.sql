@@ -346,11 +346,83 @@ for each row execute function private.normalize_lead();
 --   contacted_count        last_contacted_at is not null
 --   responded_count        last_responded_at is not null
 --
--- Statement-level triggers over transition tables: a batch of N leads costs
--- one UPDATE per touched campaign instead of N. Relative increments under the
--- campaign row lock keep the counters exact under concurrency, and the rows
--- are locked in id order so concurrent multi-campaign statements cannot
--- deadlock on each other.
+-- Two steps, so counters stay exact and never deadlock:
+--   1. statement-level triggers on leads (over the transition tables) queue one
+--      delta row per touched campaign in private.campaign_metric_deltas: a
+--      batch of N leads costs one small insert, not N campaign updates;
+--   2. a deferred constraint trigger applies the transaction's deltas at
+--      commit, in one round, locking the campaigns in id order. Campaign row
+--      locks are therefore taken once, late and in a global order: two
+--      imports touching the same campaigns in opposite orders cannot
+--      deadlock, and relative increments under the lock cannot lose updates.
+-- Inside a transaction the counters show its own changes from commit on (or
+-- after SET CONSTRAINTS ALL IMMEDIATE).
+create table private.campaign_metric_deltas (
+    id bigint generated always as identity primary key,
+    campaign_id uuid not null,
+    leads integer not null,
+    qualified integer not null,
+    contacted integer not null,
+    responded integer not null
+);
+
+create function private.update_campaign_metrics() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+    if tg_op = 'INSERT' then
+        insert into private.campaign_metric_deltas (campaign_id, leads, qualified, contacted, responded)
+        select
+            n.campaign_id,
+            count(*),
+            count(*) filter (where n.qualification_status = 'qualified'),
+            count(*) filter (where n.last_contacted_at is not null),
+            count(*) filter (where n.last_responded_at is not null)
+        from new_rows as n
+        where n.campaign_id is not null
+        group by n.campaign_id;
+    elsif tg_op = 'DELETE' then
+        insert into private.campaign_metric_deltas (campaign_id, leads, qualified, contacted, responded)
+        select
+            o.campaign_id,
+            -count(*),
+            -count(*) filter (where o.qualification_status = 'qualified'),
+            -count(*) filter (where o.last_contacted_at is not null),
+            -count(*) filter (where o.last_responded_at is not null)
+        from old_rows as o
+        where o.campaign_id is not null
+        group by o.campaign_id;
+    else
+        insert into private.campaign_metric_deltas (campaign_id, leads, qualified, contacted, responded)
+        select
+            d.campaign_id, sum(d.leads), sum(d.qualified), sum(d.contacted), sum(d.responded)
+        from (
+            select
+                n.campaign_id,
+                1 as leads,
+                (n.qualification_status = 'qualified')::integer as qualified,
+                (n.last_contacted_at is not null)::integer as contacted,
+                (n.last_responded_at is not null)::integer as responded
+            from new_rows as n
+            union all
+            select
+                o.campaign_id,
+                -1,
+                -(o.qualification_status = 'qualified')::integer,
+                -(o.last_contacted_at is not null)::integer,
+                -(o.last_responded_at is not null)::integer
+            from old_rows as o
+        ) as d
+        where d.campaign_id is not null
+        group by d.campaign_id
+        having sum(d.leads) <> 0 or sum(d.qualified) <> 0
+            or sum(d.contacted) <> 0 or sum(d.responded) <> 0;
+    end if;
+    return null;
+end
+$$;
+
 create type private.campaign_metric_delta as (
     campaign_id uuid,
     leads integer,
@@ -359,85 +431,60 @@ create type private.campaign_metric_delta as (
     responded integer
 );
 
-create function private.apply_campaign_metric_deltas(
-    deltas private.campaign_metric_delta[]
-) returns void
-language plpgsql
-set search_path = ''
-as $$
-declare
-    touched uuid[];
-begin
-    select array_agg(d.campaign_id order by d.campaign_id) into touched
-    from (
-        select x.campaign_id
-        from unnest(deltas) as x
-        group by x.campaign_id
-        having sum(x.leads) <> 0 or sum(x.qualified) <> 0
-            or sum(x.contacted) <> 0 or sum(x.responded) <> 0
-    ) as d;
-    if touched is null then
-        return;
-    end if;
-    perform 1 from public.campaigns as c
-    where c.id = any(touched)
-    order by c.id
-    for no key update;
-    update public.campaigns as c
-    set leads_count = c.leads_count + s.leads,
-        qualified_leads_count = c.qualified_leads_count + s.qualified,
-        contacted_count = c.contacted_count + s.contacted,
-        responded_count = c.responded_count + s.responded
-    from (
-        select x.campaign_id,
-            sum(x.leads)::integer as leads,
-            sum(x.qualified)::integer as qualified,
-            sum(x.contacted)::integer as contacted,
-            sum(x.responded)::integer as responded
-        from unnest(deltas) as x
-        where x.campaign_id = any(touched)
-        group by x.campaign_id
-    ) as s
-    where c.id = s.campaign_id;
-end
-$$;
-
--- SECURITY DEFINER: researchers write leads but may not update campaigns; the
--- counters must follow their writes all the same.
-create function private.update_campaign_metrics() returns trigger
+-- Runs at commit, once per queued row; the first run takes every delta the
+-- transaction can see (its own: other transactions' rows are uncommitted, or
+-- already consumed by their own commit) and the later runs find none.
+create function private.apply_campaign_metric_deltas() returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
 declare
-    added private.campaign_metric_delta[] := '{}';
-    removed private.campaign_metric_delta[] := '{}';
+    totals private.campaign_metric_delta[];
 begin
-    if tg_op in ('INSERT', 'UPDATE') then
-        select coalesce(array_agg(row(
-            n.campaign_id, 1,
-            (n.qualification_status = 'qualified')::integer,
-            (n.last_contacted_at is not null)::integer,
-            (n.last_responded_at is not null)::integer
-        )::private.campaign_metric_delta), '{}')
-        into added
-        from new_rows as n
-        where n.campaign_id is not null;
+    with taken as (
+        delete from private.campaign_metric_deltas as d
+        returning d.campaign_id, d.leads, d.qualified, d.contacted, d.responded
+    )
+    select array_agg(
+        row(t.campaign_id, t.leads, t.qualified, t.contacted, t.responded)
+        ::private.campaign_metric_delta
+        order by t.campaign_id
+    )
+    into totals
+    from (
+        select
+            x.campaign_id,
+            sum(x.leads)::integer as leads,
+            sum(x.qualified)::integer as qualified,
+            sum(x.contacted)::integer as contacted,
+            sum(x.responded)::integer as responded
+        from taken as x
+        group by x.campaign_id
+        having sum(x.leads) <> 0 or sum(x.qualified) <> 0
+            or sum(x.contacted) <> 0 or sum(x.responded) <> 0
+    ) as t;
+    if totals is null then
+        return null;
     end if;
-    if tg_op in ('UPDATE', 'DELETE') then
-        select coalesce(array_agg(row(
-            o.campaign_id, -1,
-            -(o.qualification_status = 'qualified')::integer,
-            -(o.last_contacted_at is not null)::integer,
-            -(o.last_responded_at is not null)::integer
-        )::private.campaign_metric_delta), '{}')
-        into removed
-        from old_rows as o
-        where o.campaign_id is not null;
-    end if;
-    perform private.apply_campaign_metric_deltas(added || removed);
+    perform 1 from public.campaigns as c
+    where c.id in (select t.campaign_id from unnest(totals) as t)
+    order by c.id
+    for no key update;
+    update public.campaigns as c
+    set leads_count = c.leads_count + t.leads,
+        qualified_leads_count = c.qualified_leads_count + t.qualified,
+        contacted_count = c.contacted_count + t.contacted,
+        responded_count = c.responded_count + t.responded
+    from unnest(totals) as t
+    where c.id = t.campaign_id;
     return null;
 end
 $$;
+
+create constraint trigger apply_campaign_metric_deltas
+after insert on private.campaign_metric_deltas
+deferrable initially deferred
+for each row execute function private.apply_campaign_metric_deltas();
 
 create trigger update_campaign_metrics_insert after insert on public.leads
 referencing new table as new_rows

@@ -264,8 +264,12 @@ begin
             new.duration_seconds := greatest(
                 0, extract(epoch from new.completed_at - coalesce(new.started_at, new.completed_at))
             )::integer;
-            new.worker_id := null;
-            new.lease_expires_at := null;
+            -- A cancelled job keeps its worker until the worker acknowledges
+            -- (heartbeat_job answers 'cancelled', release_job drops the lease).
+            if new.status <> 'cancelled' then
+                new.worker_id := null;
+                new.lease_expires_at := null;
+            end if;
             if new.status = 'completed' then
                 new.progress := 100;
             end if;

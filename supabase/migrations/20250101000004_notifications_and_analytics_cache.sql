@@ -58,7 +58,10 @@ revoke all on public.analytics_cache from anon, authenticated;
 
 -- Any change to an agency's campaigns, leads, data sources or jobs drops that
 -- agency's cached analytics (and global entries). Statement-level over the
--- transition tables: one DELETE per statement, not per row.
+-- transition tables: one DELETE per statement, not per row. SKIP LOCKED: an
+-- entry another transaction is already dropping (or refreshing) is left to
+-- it, so concurrent writers of one agency never queue or deadlock on its
+-- cache rows; the entries' short TTL bounds what that race can leave stale.
 create function private.invalidate_analytics_cache() returns trigger
 language plpgsql security definer
 set search_path = ''
@@ -66,10 +69,18 @@ as $$
 begin
     if tg_op = 'DELETE' then
         delete from public.analytics_cache as c
-        where c.agency_id is null or c.agency_id in (select o.agency_id from old_rows as o);
+        where c.id in (
+            select x.id from public.analytics_cache as x
+            where x.agency_id is null or x.agency_id in (select o.agency_id from old_rows as o)
+            for update skip locked
+        );
     else
         delete from public.analytics_cache as c
-        where c.agency_id is null or c.agency_id in (select n.agency_id from new_rows as n);
+        where c.id in (
+            select x.id from public.analytics_cache as x
+            where x.agency_id is null or x.agency_id in (select n.agency_id from new_rows as n)
+            for update skip locked
+        );
     end if;
     return null;
 end

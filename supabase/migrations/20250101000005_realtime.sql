@@ -31,7 +31,8 @@ public.data_sources (
 -- Payloads are small JSON objects (NOTIFY caps them at 8000 bytes): ids, the
 -- agency and the changed state, enough for a listener to act or re-read.
 
--- job_status_change: every status, progress or counter change of a job.
+-- job_status_change: every status, schedule (start_job, retry), progress or
+-- counter change of a job.
 create function private.notify_job_status_change() returns trigger
 language plpgsql
 set search_path = ''
@@ -39,6 +40,7 @@ as $$
 begin
     if tg_op = 'UPDATE'
         and new.status is not distinct from old.status
+        and new.run_after is not distinct from old.run_after
         and new.progress is not distinct from old.progress
         and new.records_processed is not distinct from old.records_processed
         and new.error_count is not distinct from old.error_count then
@@ -51,6 +53,7 @@ begin
         'campaign_id', new.campaign_id,
         'status', new.status,
         'previous_status', case when tg_op = 'UPDATE' then old.status end,
+        'run_after', new.run_after,
         'progress', new.progress,
         'records_processed', new.records_processed,
         'records_qualified', new.records_qualified,

@@ -408,7 +408,7 @@ as $$
 declare
     target_agency uuid;
     result public.lead_upsert_result;
-    bad_index integer;
+    not_objects integer[] := '{}';
     allowed_keys constant text[] := array[
         'email', 'first_name', 'last_name', 'company', 'title', 'linkedin_url', 'phone',
         'source', 'status', 'qualification_status', 'qualification_reason', 'priority', 'metadata'
@@ -425,12 +425,17 @@ begin
         raise exception 'at most 10000 records per call, got %', jsonb_array_length(records)
             using errcode = '22023', hint = 'split the import into batches';
     end if;
+    -- jsonb_to_recordset below needs objects: stand an empty object in for
+    -- anything else and reject those positions (the rare path).
     if jsonb_path_exists(records, '$[*] ? (@.type() != "object")') then
-        select min(r.ordinality) - 1 into bad_index
-        from jsonb_array_elements(records) with ordinality as r (value, ordinality)
-        where jsonb_typeof(r.value) <> 'object';
-        raise exception 'records[%] is not a JSON object', bad_index
-            using errcode = '22023', hint = 'each record is an object of lead fields';
+        select
+            array_agg(r.ordinality - 1) filter (where jsonb_typeof(r.value) <> 'object'),
+            jsonb_agg(
+                case when jsonb_typeof(r.value) = 'object' then r.value else '{}'::jsonb end
+                order by r.ordinality
+            )
+        into not_objects, records
+        from jsonb_array_elements(records) with ordinality as r (value, ordinality);
     end if;
 
     target_agency := coalesce(
@@ -480,6 +485,7 @@ begin
         select
             p.*,
             case
+                when p.idx = any(not_objects) then 'record is not a JSON object'
                 when p.rec - allowed_keys <> '{}'::jsonb then 'unknown field(s): ' || (
                     select string_agg(k.key, ', ' order by k.key)
                     from jsonb_object_keys(p.rec - allowed_keys) as k (key)
@@ -632,7 +638,10 @@ begin
             end,
             qualification_reason = coalesce(l.qualification_reason, m.qualification_reason),
             metadata = m.metadata || l.metadata
-        from matched as m
+        -- Rows are locked in id order (and new emails inserted in email
+        -- order below), so concurrent upserts over overlapping leads queue
+        -- behind each other instead of deadlocking.
+        from (select x.* from matched as x where x.lead_id is not null order by x.lead_id) as m
         where l.id = m.lead_id
             and (
                 (l.email is null and m.email is not null)
@@ -673,7 +682,7 @@ begin
             m.metadata, upsert_leads.data_source_id, upsert_leads.scraping_job_id
         from matched as m
         where m.lead_id is null
-        order by m.idx
+        order by m.email, m.idx
         -- A concurrent upsert may have inserted the same email since our
         -- snapshot: merge into it the same way instead of failing.
         on conflict on constraint leads_agency_email_key do update

@@ -331,30 +331,11 @@ def test_counters_stay_exact_under_concurrent_writes(storm: Storm) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "SQL bug: one upsert_leads() statement fires the INSERT and then the UPDATE statement "
-        "trigger of leads; each locks its campaigns in id order, but together they lock the "
-        "target campaign before the merged leads' campaigns, so concurrent single-statement "
-        "upserts deadlock (40P01); see test_two_upserts_crossing_campaigns_do_not_deadlock"
-    ),
-)
 def test_no_deadlock_under_concurrent_writes(storm: Storm) -> None:
     deadlocks = storm.leads.errors["40P01"] + storm.jobs.errors["40P01"]
     assert deadlocks == 0, "\n".join(storm.leads.messages + storm.jobs.messages)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "SQL bug: update_campaign_metrics() locks the campaign row at the end of every lead "
-        "statement and holds it until commit, so two transactions that write leads of two "
-        "campaigns in opposite order deadlock (40P01) without touching the same lead"
-    ),
-)
 def test_transactions_writing_two_campaigns_in_opposite_order_do_not_deadlock(
     fresh_db_url: str,
 ) -> None:
@@ -397,15 +378,6 @@ def wait_for_row_lock_wait(monitor: Conn, application_name: str) -> None:
     raise RuntimeError(f"{application_name} never waited on a row lock")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "SQL bug: upsert_leads(campaign X) merging a lead of campaign Y locks X (INSERT trigger) "
-        "then Y (UPDATE trigger); the mirror upsert locks Y then X: 40P01 between two "
-        "single-statement calls"
-    ),
-)
 def test_two_upserts_crossing_campaigns_do_not_deadlock(fresh_db_url: str) -> None:
     with factories.connect(fresh_db_url) as conn:
         factories.create_lead(conn, AGENCY_A, CAMPAIGN_A1, "cross-a1@example.com")

@@ -141,7 +141,10 @@ def test_full_lifecycle_with_pause_resume_and_completion(conn: Conn) -> None:
     paused = user_call(conn, A_RESEARCHER, "pause_job", job_id)
     assert paused["status"] == "paused"
     assert worker_call(conn, "select public.heartbeat_job(%s, %s, 60)", job_id, WORKER) == "paused"
-    worker_call(conn, "select status::text from public.release_job(%s, %s)", job_id, WORKER)
+    released = worker_call(
+        conn, "select (status, worker_id)::text from public.release_job(%s, %s)", job_id, WORKER
+    )
+    assert released == "(paused,)"
     assert job(conn, job_id)["worker_id"] is None
 
     resumed = user_call(conn, A_RESEARCHER, "resume_job", job_id)
@@ -260,18 +263,11 @@ def test_cancel_by_a_user(conn: Conn) -> None:
     cancelled = user_call(conn, A_ADMIN, "cancel_job", running)
     assert cancelled["status"] == "cancelled"
     assert cancelled["completed_at"] is not None
-    assert cancelled["worker_id"] is None
+    # The worker keeps the job until it acknowledges the cancel (release_job).
+    assert cancelled["worker_id"] == "worker-1"
     assert notifications_about(conn, running) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "SQL bug: cancelling a running job clears worker_id (enforce_job_lifecycle), so the "
-        "worker's heartbeat_job raises PT409 'lease lost' instead of returning 'cancelled' as "
-        "documented, and release_job cannot acknowledge the cancel"
-    ),
-)
 def test_heartbeat_reports_a_cancel(conn: Conn) -> None:
     job_id = create_job(conn)
     user_call(conn, A_RESEARCHER, "start_job", job_id)
@@ -280,7 +276,10 @@ def test_heartbeat_reports_a_cancel(conn: Conn) -> None:
     assert worker_call(conn, "select public.heartbeat_job(%s, %s, 60)", job_id, WORKER) == (
         "cancelled"
     )
-    worker_call(conn, "select status::text from public.release_job(%s, %s)", job_id, WORKER)
+    released = worker_call(
+        conn, "select (status, worker_id)::text from public.release_job(%s, %s)", job_id, WORKER
+    )
+    assert released == "(cancelled,)"
 
 
 # Illegal transitions: (steps to reach a state, user call) -> PT409.

@@ -122,13 +122,6 @@ def test_job_events_through_the_lifecycle(conn: Conn, listener: Conn) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "SQL gap: start_job() only sets run_after; notify_job_status_change() ignores run_after, "
-        "so listeners are never told a job was queued"
-    ),
-)
 def test_job_start_is_announced(conn: Conn, listener: Conn) -> None:
     job_id = factories.create_job(conn, AGENCY_A, DATA_SOURCE_A, created_by=RESEARCHER_A)
     drain(listener)

@@ -159,9 +159,6 @@ RULES: dict[str, dict[str, tuple[Scope, Scope, Scope, Scope]]] = {
     },
 }
 
-# Where the SQL disagrees with the rules: (identity, table, op, target) -> reason.
-KNOWN_SQL_BUGS: dict[tuple[str, str, str, str], str] = {}
-
 IDENTITIES = (SUPER, A_ADMIN, A_RESEARCHER, A_CLIENT, B_ADMIN, B_RESEARCHER, B_CLIENT, ANON)
 TARGETS = {"agency_a": AGENCY_A, "agency_b": AGENCY_B}
 
@@ -326,11 +323,7 @@ def matrix_cases() -> Iterator[Any]:
             for op in OPS:
                 for target_name in TARGETS:
                     case_id = f"{actor}-{table}-{op}-{target_name}"
-                    marks: list[pytest.MarkDecorator] = []
-                    reason = KNOWN_SQL_BUGS.get((actor.name, table, op, target_name))
-                    if reason:
-                        marks.append(pytest.mark.xfail(strict=True, reason=reason))
-                    yield pytest.param(actor, table, op, target_name, id=case_id, marks=marks)
+                    yield pytest.param(actor, table, op, target_name, id=case_id)
 
 
 def run_as(conn: Conn, actor: Identity, statement: sql.Composed | sql.SQL) -> int:

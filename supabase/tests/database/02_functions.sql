@@ -5,6 +5,8 @@ begin;
 create extension if not exists pgtap with schema extensions;
 
 select plan(151);
+-- Apply campaign counter deltas at each statement, not at commit (never reached here).
+set constraints all immediate;
 
 -- Signatures ------------------------------------------------------------------------------
 select
@@ -533,7 +535,7 @@ select is(
        {"index": 7, "reason": "invalid status: bogus"},
        {"index": 8, "reason": "unknown field(s): foo"},
        {"index": 9, "reason": "record is not a JSON object"},
-       {"index": 10, "reason": "field(s) must be strings: email"}]$$::jsonb,
+       {"index": 10, "reason": "invalid email: 5"}]$$::jsonb,
     'rejections carry the 0-based index and the reason'
 );
 select results_eq(

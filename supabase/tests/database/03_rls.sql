@@ -8,6 +8,8 @@ begin;
 create extension if not exists pgtap with schema extensions;
 
 select plan(129);
+-- Apply campaign counter deltas at each statement, not at commit (never reached here).
+set constraints all immediate;
 
 -- Policies ----------------------------------------------------------------------------------
 select
