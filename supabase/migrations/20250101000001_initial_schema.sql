@@ -57,43 +57,82 @@ as $$
         and pg_catalog.length(email) <= 254
 $$;
 
+-- The <kind>/<slug> of a lower-cased LinkedIn profile or company URL, or null
+-- when the URL is something else. Plain string functions in PL/pgSQL: this
+-- runs twice for every imported lead (upsert_leads, then the insert
+-- trigger's guard), and regular expressions cost several times as much.
+create function private.linkedin_path(url text) returns text
+language plpgsql immutable parallel safe
+set search_path = ''
+as $$
+declare
+    host_at constant integer := strpos(url, 'linkedin.com/');
+    prefix text;
+    path text;
+    kind text;
+    slug text;
+begin
+    if url is null or host_at = 0 then
+        return null;
+    end if;
+    -- Before the host: an optional scheme, then nothing, www. or a country
+    -- subdomain (uk., de., ...).
+    prefix := left(url, host_at - 1);
+    if starts_with(prefix, 'https://') then
+        prefix := substr(prefix, 9);
+    elsif starts_with(prefix, 'http://') then
+        prefix := substr(prefix, 8);
+    end if;
+    if not (
+        prefix in ('', 'www.')
+        or (
+            length(prefix) in (3, 4) and right(prefix, 1) = '.'
+            and translate(left(prefix, -1), 'abcdefghijklmnopqrstuvwxyz', '') = ''
+        )
+    ) then
+        return null;
+    end if;
+    path := split_part(split_part(substr(url, host_at + 13), '?', 1), '#', 1);
+    kind := split_part(path, '/', 1);
+    slug := split_part(path, '/', 2);
+    if kind not in ('in', 'company') or slug = '' then
+        return null;
+    end if;
+    return kind || '/' || slug;
+end
+$$;
+
 create function private.normalize_linkedin_url(raw text) returns text
 language sql immutable parallel safe
 as $$
     -- Canonical form https://www.linkedin.com/in/<slug> (or /company/<slug>):
     -- scheme, country subdomains, case, query strings, fragments, trailing
     -- slashes and sub-pages all vary in scraped data but name the same
-    -- profile. Anything else is kept as given (trimmed). One anchored regex
-    -- test, then plain string functions: a regexp_replace(... '.*$') here cost
-    -- 8x as much and this runs for every imported lead.
-    select case
-        when private.clean_text(raw) is null then null
-        when pg_catalog.lower(private.clean_text(raw)) operator(pg_catalog.~)
-            '^(https?://)?([a-z]{2,3}\.)?linkedin\.com/(in|company)/[^/?#]+'
-            then 'https://www.linkedin.com/'
-            || pg_catalog.split_part(
-                pg_catalog.split_part(
-                    pg_catalog.split_part(
-                        pg_catalog.split_part(pg_catalog.lower(private.clean_text(raw)), 'linkedin.com/', 2),
-                        '?', 1
-                    ),
-                    '#', 1
-                ),
-                '/', 1
-            )
-            || '/'
-            || pg_catalog.split_part(
-                pg_catalog.split_part(
-                    pg_catalog.split_part(
-                        pg_catalog.split_part(pg_catalog.lower(private.clean_text(raw)), 'linkedin.com/', 2),
-                        '?', 1
-                    ),
-                    '#', 1
-                ),
-                '/', 2
-            )
-        else private.clean_text(raw)
-    end
+    -- profile. Anything else is kept as given (trimmed).
+    select coalesce(
+        'https://www.linkedin.com/'
+        || private.linkedin_path(pg_catalog.lower(private.clean_text(raw))),
+        private.clean_text(raw)
+    )
+$$;
+
+-- True when url is already what normalize_linkedin_url() would make of it.
+-- The first branch is a cheap test for the common canonical profile URL, so
+-- the insert trigger's guard rarely pays for the full normalisation.
+create function private.is_canonical_linkedin_url(url text) returns boolean
+language sql immutable parallel safe
+as $$
+    select url is null
+        or (
+            pg_catalog.starts_with(url, 'https://www.linkedin.com/in/')
+            and pg_catalog.length(url) > 28
+            and pg_catalog.strpos(pg_catalog.substr(url, 29), '/') = 0
+            and pg_catalog.strpos(url, '?') = 0
+            and pg_catalog.strpos(url, '#') = 0
+            and url = pg_catalog.lower(url)
+            and url = private.clean_text(url)
+        )
+        or url is not distinct from private.normalize_linkedin_url(url)
 $$;
 
 create function private.set_updated_at() returns trigger
@@ -251,6 +290,10 @@ create table public.leads (
 
 create index leads_agency_linkedin_idx on public.leads (agency_id, linkedin_url)
 where linkedin_url is not null;
+-- The upsert's "a new email may complete a lead known only by its LinkedIn
+-- URL" probe; partial, so it stays tiny where leads have emails.
+create index leads_agency_linkedin_without_email_idx on public.leads (agency_id, linkedin_url)
+where linkedin_url is not null and email is null;
 -- Dedupe of leads known only by name + company (no email, no LinkedIn URL);
 -- partial, so leads with an email cost nothing here.
 create index leads_agency_name_company_idx on public.leads (
@@ -326,7 +369,7 @@ when (
     or new.last_responded_at is not null
     or new.qualified_at is not null
     or new.email is distinct from private.normalize_email(new.email)
-    or new.linkedin_url is distinct from private.normalize_linkedin_url(new.linkedin_url)
+    or not private.is_canonical_linkedin_url(new.linkedin_url)
     or new.first_name is distinct from private.clean_text(new.first_name)
     or new.last_name is distinct from private.clean_text(new.last_name)
     or new.company is distinct from private.clean_text(new.company)

@@ -371,7 +371,11 @@ create table public.audit_log (
     id bigint generated always as identity primary key,
     table_name text not null,
     -- The row's id; for campaign_members (composite key) the campaign id.
+    -- Null for an insert statement that created several rows: see row_ids.
     row_id uuid,
+    -- Every row an insert statement created (one audit row per statement
+    -- and agency, so a 1,000-lead import writes one audit row, not 1,000).
+    row_ids uuid[],
     action public.audit_action not null,
     -- auth.uid() of the caller, or the acting user a trusted process declared
     -- with set_config('dashin.actor_id', ...).
@@ -428,11 +432,12 @@ $$;
 -- Statement-level, reading the transition tables: one INSERT into audit_log
 -- per statement, whatever the number of rows (bulk upserts stay fast).
 --
--- An insert is recorded without a payload (changes = {}): the row holds the
--- inserted values and every later update records the old value of each
--- column it changes (a delete records the whole row), so any past state can
--- be reconstructed. Serialising every inserted row as well would double the
--- cost of a bulk import for no information.
+-- An insert statement is recorded once per agency, listing the new rows' ids
+-- (row_ids; row_id too when it made a single row), without a payload
+-- (changes = {}): the rows hold the inserted values and every later update
+-- records the old value of each column it changes (a delete records the
+-- whole row), so any past state can be reconstructed. Serialising every
+-- inserted row would double the cost of a bulk import for no information.
 --
 -- Trigger arguments: the columns holding the row id and the agency id, and
 -- the comma-separated key columns that pair old and new rows of an update.
@@ -455,8 +460,10 @@ begin
     if tg_op = 'INSERT' then
         execute format(
             'insert into public.audit_log '
-            '(table_name, row_id, action, actor_id, actor_role, agency_id, changes) '
-            'select $1, r.%I, ''insert'', $2, $3, r.%I, ''{}''::jsonb from new_rows as r',
+            '(table_name, row_id, row_ids, action, actor_id, actor_role, agency_id, changes) '
+            'select $1, case when count(*) = 1 then min(r.%1$I::text)::uuid end, '
+            'array_agg(r.%1$I), ''insert'', $2, $3, r.%2$I, ''{}''::jsonb '
+            'from new_rows as r group by r.%2$I',
             row_id_column, agency_column
         ) using tg_table_name, actor, actor_role;
     elsif tg_op = 'DELETE' then

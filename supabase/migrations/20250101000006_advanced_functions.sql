@@ -454,6 +454,14 @@ begin
         select
             (r.ordinality - 1)::integer as idx,
             r.rec,
+            r.email as raw_email,
+            r.first_name as raw_first_name,
+            r.last_name as raw_last_name,
+            r.company as raw_company,
+            r.title as raw_title,
+            r.linkedin_url as raw_linkedin_url,
+            r.phone as raw_phone,
+            r.source as raw_source,
             private.normalize_email(r.email) as email,
             private.normalize_linkedin_url(r.linkedin_url) as linkedin_url,
             private.clean_text(r.first_name) as first_name,
@@ -490,7 +498,23 @@ begin
                     select string_agg(k.key, ', ' order by k.key)
                     from jsonb_object_keys(p.rec - allowed_keys) as k (key)
                 )
-                when jsonb_path_exists(
+                -- jsonb_to_recordset renders an object or array as its JSON
+                -- text: look closer only at values starting with { or [.
+                when (
+                    left(p.raw_email, 1) in ('{', '[')
+                    or left(p.raw_first_name, 1) in ('{', '[')
+                    or left(p.raw_last_name, 1) in ('{', '[')
+                    or left(p.raw_company, 1) in ('{', '[')
+                    or left(p.raw_title, 1) in ('{', '[')
+                    or left(p.raw_linkedin_url, 1) in ('{', '[')
+                    or left(p.raw_phone, 1) in ('{', '[')
+                    or left(p.raw_source, 1) in ('{', '[')
+                    or left(p.status, 1) in ('{', '[')
+                    or left(p.qualification_status, 1) in ('{', '[')
+                    or left(p.qualification_reason, 1) in ('{', '[')
+                    or left(p.priority, 1) in ('{', '[')
+                )
+                and jsonb_path_exists(
                     p.rec - 'metadata', '$.* ? (@.type() == "object" || @.type() == "array")'
                 ) then 'field(s) must be text, not objects or arrays: ' || (
                     select string_agg(f.key, ', ' order by f.key)
@@ -515,7 +539,7 @@ begin
         from parsed as p
     ),
 
-    valid as (
+    identified as (
         select
             c.*,
             coalesce(
@@ -523,17 +547,27 @@ begin
                 'l:' || c.linkedin_url,
                 'n:' || lower(coalesce(c.first_name, '')) || '|' || lower(coalesce(c.last_name, ''))
                 || '|' || lower(c.company)
-            ) as identity,
-            count(*) over (
-                partition by coalesce(
-                    'e:' || c.email,
-                    'l:' || c.linkedin_url,
-                    'n:' || lower(coalesce(c.first_name, '')) || '|'
-                    || lower(coalesce(c.last_name, '')) || '|' || lower(c.company)
-                )
-            ) as copies
+            ) as identity
         from checked as c
         where c.reason is null
+    ),
+
+    valid as (
+        select
+            i.*,
+            count(*) over (partition by i.identity) as copies
+        from identified as i
+    ),
+
+    -- The merged metadata of each in-batch duplicate group. jsonb keeps the
+    -- last value of a repeated key: feed the earliest record last so its
+    -- values win.
+    duplicate_metadata as (
+        select d.identity, jsonb_object_agg(kv.key, kv.value order by d.idx desc) as metadata
+        from valid as d
+        cross join lateral jsonb_each(d.metadata) as kv (key, value)
+        where d.copies > 1 and jsonb_typeof(d.metadata) = 'object'
+        group by d.identity
     ),
 
     -- One row per identity. A lone record passes through; for in-batch
@@ -565,39 +599,39 @@ begin
             (array_agg(v.qualification_reason order by v.idx)
                 filter (where v.qualification_reason is not null))[1],
             (array_agg(v.priority order by v.idx) filter (where v.priority is not null))[1],
-            coalesce(
-                (
-                    -- jsonb keeps the last value of a repeated key: feed the
-                    -- earliest record last so its values win.
-                    select jsonb_object_agg(kv.key, kv.value order by d.idx desc)
-                    from valid as d
-                    cross join lateral jsonb_each(d.metadata) as kv (key, value)
-                    where d.identity = v.identity and jsonb_typeof(d.metadata) = 'object'
-                ),
-                '{}'::jsonb
-            )
+            coalesce(dm.metadata, '{}'::jsonb)
         from valid as v
+        left join duplicate_metadata as dm on v.identity = dm.identity
         where v.copies > 1
-        group by v.identity
+        group by v.identity, dm.metadata
     ),
 
     matched as (
         select
             d.*,
-            coalesce(by_email.id, by_linkedin.id, by_name.id) as lead_id
+            coalesce(by_email.id, by_linkedin.id, email_for_linkedin.id, by_name.id) as lead_id
         from deduped as d
         left join public.leads as by_email
             on by_email.agency_id = target_agency and by_email.email = d.email
         -- A LinkedIn URL identifies a lead only where at most one side has
-        -- an email (two different emails are two different leads).
+        -- an email (two different emails are two different leads): a record
+        -- without an email matches any lead with its URL ...
         left join lateral (
             select x.id from public.leads as x
-            where by_email.id is null and d.linkedin_url is not null
+            where d.email is null and d.linkedin_url is not null
                 and x.agency_id = target_agency and x.linkedin_url = d.linkedin_url
-                and (d.email is null or x.email is null)
             order by x.created_at
             limit 1
         ) as by_linkedin on true
+        -- ... and a record with a new email completes a lead that has none.
+        left join lateral (
+            select x.id from public.leads as x
+            where by_email.id is null and d.email is not null and d.linkedin_url is not null
+                and x.agency_id = target_agency and x.linkedin_url = d.linkedin_url
+                and x.email is null
+            order by x.created_at
+            limit 1
+        ) as email_for_linkedin on true
         left join lateral (
             select x.id from public.leads as x
             where d.email is null and d.linkedin_url is null

@@ -446,3 +446,25 @@ def test_counts_add_up_and_emails_are_unique(
     assert rejected == len(batch) - sum(
         1 for r in batch if "email" in r and r["email"].strip().lower() in valid
     )
+
+
+def test_a_batch_insert_is_audited_once_with_every_new_id(conn: Conn) -> None:
+    result = upsert(
+        conn,
+        A_RESEARCHER,
+        [{"email": f"audit{i}@example.com"} for i in range(3)],
+        campaign_id=CAMPAIGN_A1,
+    )
+    assert result["inserted"] == 3
+    rows = conn.execute(
+        "select row_id, row_ids, actor_id::text, changes from public.audit_log"
+        " where table_name = 'leads' and action = 'insert'"
+        " and row_ids && array(select id from public.leads where email like 'audit%%')"
+    ).fetchall()
+    new_ids = {r[0] for r in conn.execute("select id from public.leads where email like 'audit%%'")}
+    assert len(rows) == 1
+    row_id, row_ids, actor, changes = rows[0]
+    assert row_id is None  # several rows: see row_ids
+    assert set(row_ids) == new_ids
+    assert actor == RESEARCHER_A
+    assert changes == {}

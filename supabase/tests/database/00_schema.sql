@@ -100,7 +100,7 @@ select columns_are(
     array['campaign_id', 'user_id', 'agency_id', 'created_at']
 );
 select columns_are('public', 'audit_log', array[
-    'id', 'table_name', 'row_id', 'action', 'actor_id', 'actor_role', 'agency_id', 'changes',
+    'id', 'table_name', 'row_id', 'row_ids', 'action', 'actor_id', 'actor_role', 'agency_id', 'changes',
     'created_at'
 ]);
 select col_type_is('public', 'audit_log', 'changes', 'jsonb', 'audit_log.changes is jsonb');
