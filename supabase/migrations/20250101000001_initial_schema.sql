@@ -102,6 +102,21 @@ begin
 end
 $$;
 
+-- The canonical profile URL itself (https://www.linkedin.com/in/<slug>):
+-- recognised with a few string tests so that the common case, data that is
+-- already clean, skips the full normalisation.
+create function private.is_canonical_profile_url(url text) returns boolean
+language sql immutable parallel safe
+as $$
+    select pg_catalog.starts_with(url, 'https://www.linkedin.com/in/')
+        and pg_catalog.length(url) > 28
+        and pg_catalog.strpos(pg_catalog.substr(url, 29), '/') = 0
+        and pg_catalog.strpos(url, '?') = 0
+        and pg_catalog.strpos(url, '#') = 0
+        and url = pg_catalog.lower(url)
+        and url = private.clean_text(url)
+$$;
+
 create function private.normalize_linkedin_url(raw text) returns text
 language sql immutable parallel safe
 as $$
@@ -109,32 +124,25 @@ as $$
     -- scheme, country subdomains, case, query strings, fragments, trailing
     -- slashes and sub-pages all vary in scraped data but name the same
     -- profile. Anything else is kept as given (trimmed).
-    select coalesce(
-        'https://www.linkedin.com/'
-        || private.linkedin_path(pg_catalog.lower(private.clean_text(raw))),
-        private.clean_text(raw)
-    )
+    select case
+        when private.is_canonical_profile_url(raw) then raw
+        else coalesce(
+            'https://www.linkedin.com/'
+            || private.linkedin_path(pg_catalog.lower(private.clean_text(raw))),
+            private.clean_text(raw)
+        )
+    end
 $$;
 
--- True when url is already what normalize_linkedin_url() would make of it.
--- The first branch is a cheap test for the common canonical profile URL, so
--- the insert trigger's guard rarely pays for the full normalisation.
+-- True when url is already what normalize_linkedin_url() would make of it
+-- (the insert trigger's guard).
 create function private.is_canonical_linkedin_url(url text) returns boolean
 language sql immutable parallel safe
 as $$
     select url is null
-        or (
-            pg_catalog.starts_with(url, 'https://www.linkedin.com/in/')
-            and pg_catalog.length(url) > 28
-            and pg_catalog.strpos(pg_catalog.substr(url, 29), '/') = 0
-            and pg_catalog.strpos(url, '?') = 0
-            and pg_catalog.strpos(url, '#') = 0
-            and url = pg_catalog.lower(url)
-            and url = private.clean_text(url)
-        )
+        or private.is_canonical_profile_url(url)
         or url is not distinct from private.normalize_linkedin_url(url)
 $$;
-
 create function private.set_updated_at() returns trigger
 language plpgsql
 set search_path = ''

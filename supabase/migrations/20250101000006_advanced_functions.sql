@@ -611,8 +611,13 @@ begin
             d.*,
             coalesce(by_email.id, by_linkedin.id, email_for_linkedin.id, by_name.id) as lead_id
         from deduped as d
-        left join public.leads as by_email
-            on by_email.agency_id = target_agency and by_email.email = d.email
+        -- Each match is an index probe per record (LATERAL ... LIMIT 1), so
+        -- even a generic cached plan never scans the agency's leads.
+        left join lateral (
+            select x.id from public.leads as x
+            where d.email is not null and x.agency_id = target_agency and x.email = d.email
+            limit 1
+        ) as by_email on true
         -- A LinkedIn URL identifies a lead only where at most one side has
         -- an email (two different emails are two different leads): a record
         -- without an email matches any lead with its URL ...
