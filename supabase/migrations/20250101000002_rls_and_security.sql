@@ -38,31 +38,37 @@ as $$
     )
 $$;
 
--- Staff = the agency roles that work on data (agency_admin, researcher).
-create function private.is_staff_of_current_agency() returns boolean
+-- The agencies whose data the caller works on (agency_admin, researcher: their
+-- own; super_admin: all) and the ones they administer (agency_admin: their
+-- own; super_admin: all). Policies test agency_id = any(...) against them:
+-- one InitPlan per statement, and an index condition where agency_id leads.
+create function private.staff_agency_ids() returns uuid[]
 language sql stable security definer
 set search_path = ''
 as $$
-    select coalesce(
-        (
-            select p.role in ('agency_admin', 'researcher') and p.agency_id is not null
-            from public.user_profiles as p where p.id = (select auth.uid())
-        ),
-        false
-    )
+    select case
+        when p.role = 'super_admin'
+            then (select coalesce(array_agg(a.id), '{}') from public.agencies as a)
+        when p.role in ('agency_admin', 'researcher') and p.agency_id is not null
+            then array[p.agency_id]
+        else '{}'::uuid[]
+    end
+    from public.user_profiles as p
+    where p.id = (select auth.uid())
 $$;
 
-create function private.is_admin_of_current_agency() returns boolean
+create function private.admin_agency_ids() returns uuid[]
 language sql stable security definer
 set search_path = ''
 as $$
-    select coalesce(
-        (
-            select p.role = 'agency_admin' and p.agency_id is not null
-            from public.user_profiles as p where p.id = (select auth.uid())
-        ),
-        false
-    )
+    select case
+        when p.role = 'super_admin'
+            then (select coalesce(array_agg(a.id), '{}') from public.agencies as a)
+        when p.role = 'agency_admin' and p.agency_id is not null then array[p.agency_id]
+        else '{}'::uuid[]
+    end
+    from public.user_profiles as p
+    where p.id = (select auth.uid())
 $$;
 
 -- Campaigns a client has been given access to.
@@ -78,14 +84,14 @@ $$;
 revoke all on function private.current_agency_id() from public;
 revoke all on function private.current_user_role() from public;
 revoke all on function private.is_super_admin() from public;
-revoke all on function private.is_staff_of_current_agency() from public;
-revoke all on function private.is_admin_of_current_agency() from public;
 revoke all on function private.member_campaign_ids() from public;
+revoke all on function private.staff_agency_ids() from public;
+revoke all on function private.admin_agency_ids() from public;
+grant execute on function private.staff_agency_ids() to authenticated, service_role;
+grant execute on function private.admin_agency_ids() to authenticated, service_role;
 grant execute on function private.current_agency_id() to authenticated, service_role;
 grant execute on function private.current_user_role() to authenticated, service_role;
 grant execute on function private.is_super_admin() to authenticated, service_role;
-grant execute on function private.is_staff_of_current_agency() to authenticated, service_role;
-grant execute on function private.is_admin_of_current_agency() to authenticated, service_role;
 grant execute on function private.member_campaign_ids() to authenticated, service_role;
 
 -- New rows default to the caller's agency, so API clients need not send it.
@@ -189,64 +195,51 @@ alter table public.campaigns enable row level security;
 alter table public.campaign_members enable row level security;
 alter table public.leads enable row level security;
 
--- agencies
+-- agencies: everyone reads their own; admins update theirs; super admins
+-- create and delete.
 create policy agencies_select on public.agencies for select to authenticated
-using (id = (select private.current_agency_id()) or (select private.is_super_admin()));
+using (
+    id = (select private.current_agency_id())
+    or id = any((select private.staff_agency_ids())::uuid[])
+);
 create policy agencies_insert on public.agencies for insert to authenticated
 with check ((select private.is_super_admin()));
 create policy agencies_update on public.agencies for update to authenticated
-using (
-    (select private.is_super_admin())
-    or (id = (select private.current_agency_id()) and (select private.is_admin_of_current_agency()))
-)
-with check (
-    (select private.is_super_admin())
-    or (id = (select private.current_agency_id()) and (select private.is_admin_of_current_agency()))
-);
+using (id = any((select private.admin_agency_ids())::uuid[]))
+with check (id = any((select private.admin_agency_ids())::uuid[]));
 create policy agencies_delete on public.agencies for delete to authenticated
 using ((select private.is_super_admin()));
 
--- user_profiles: everyone sees themselves; staff see their agency's people.
+-- user_profiles: everyone sees themselves; staff see their agency's people;
+-- admins manage them. Super admins also reach profiles of no agency (other
+-- super admins, clients not yet placed), hence their explicit clause.
 create policy user_profiles_select on public.user_profiles for select to authenticated
 using (
     id = (select auth.uid())
     or (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    or agency_id = any((select private.staff_agency_ids())::uuid[])
 );
 create policy user_profiles_insert on public.user_profiles for insert to authenticated
 with check (
     (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    or agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 create policy user_profiles_update on public.user_profiles for update to authenticated
 using (
     id = (select auth.uid())
     or (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    or agency_id = any((select private.admin_agency_ids())::uuid[])
 )
 with check (
     id = (select auth.uid())
     or (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    or agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 create policy user_profiles_delete on public.user_profiles for delete to authenticated
 using (
     (select private.is_super_admin())
     or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
+        agency_id = any((select private.admin_agency_ids())::uuid[])
         and id <> (select auth.uid())
     )
 );
@@ -255,113 +248,61 @@ using (
 -- only admins write.
 create policy campaigns_select on public.campaigns for select to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    agency_id = any((select private.staff_agency_ids())::uuid[])
     or id = any((select private.member_campaign_ids())::uuid[])
 );
 create policy campaigns_insert on public.campaigns for insert to authenticated
 with check (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 create policy campaigns_update on public.campaigns for update to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 )
 with check (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 create policy campaigns_delete on public.campaigns for delete to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 
 -- campaign_members: admins manage; staff read; a member reads their own rows.
 create policy campaign_members_select on public.campaign_members for select to authenticated
 using (
     user_id = (select auth.uid())
-    or (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    or agency_id = any((select private.staff_agency_ids())::uuid[])
 );
 create policy campaign_members_insert on public.campaign_members for insert to authenticated
 with check (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 create policy campaign_members_delete on public.campaign_members for delete to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 
 -- leads: staff read, create and update; admins delete; clients read the leads
 -- of their campaigns.
 create policy leads_select on public.leads for select to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    agency_id = any((select private.staff_agency_ids())::uuid[])
     or campaign_id = any((select private.member_campaign_ids())::uuid[])
 );
 create policy leads_insert on public.leads for insert to authenticated
 with check (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    agency_id = any((select private.staff_agency_ids())::uuid[])
 );
 create policy leads_update on public.leads for update to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    agency_id = any((select private.staff_agency_ids())::uuid[])
 )
 with check (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    agency_id = any((select private.staff_agency_ids())::uuid[])
 );
 create policy leads_delete on public.leads for delete to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 
 -- Audit log ----------------------------------------------------------------------
@@ -554,10 +495,7 @@ alter table public.audit_log enable row level security;
 create policy audit_log_select on public.audit_log for select to authenticated
 using (
     (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    or agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 
 -- Table privileges ---------------------------------------------------------------

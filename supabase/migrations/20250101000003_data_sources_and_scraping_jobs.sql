@@ -704,93 +704,49 @@ alter table public.scraping_job_logs enable row level security;
 -- data_sources: staff read (never the credentials column, see grants); admins write.
 create policy data_sources_select on public.data_sources for select to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    agency_id = any((select private.staff_agency_ids())::uuid[])
 );
 create policy data_sources_insert on public.data_sources for insert to authenticated
 with check (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 create policy data_sources_update on public.data_sources for update to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 )
 with check (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 create policy data_sources_delete on public.data_sources for delete to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 
 -- scraping_jobs: staff read, create and control; admins delete.
 create policy scraping_jobs_select on public.scraping_jobs for select to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    agency_id = any((select private.staff_agency_ids())::uuid[])
 );
 create policy scraping_jobs_insert on public.scraping_jobs for insert to authenticated
 with check (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    agency_id = any((select private.staff_agency_ids())::uuid[])
 );
 create policy scraping_jobs_update on public.scraping_jobs for update to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    agency_id = any((select private.staff_agency_ids())::uuid[])
 )
 with check (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    agency_id = any((select private.staff_agency_ids())::uuid[])
 );
 create policy scraping_jobs_delete on public.scraping_jobs for delete to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_admin_of_current_agency())
-    )
+    agency_id = any((select private.admin_agency_ids())::uuid[])
 );
 
 -- scraping_job_logs: staff read; workers (service_role) write.
 create policy scraping_job_logs_select on public.scraping_job_logs for select to authenticated
 using (
-    (select private.is_super_admin())
-    or (
-        agency_id = (select private.current_agency_id())
-        and (select private.is_staff_of_current_agency())
-    )
+    agency_id = any((select private.staff_agency_ids())::uuid[])
 );
 
 revoke all on public.data_sources, public.scraping_jobs, public.scraping_job_logs

@@ -117,11 +117,7 @@ as $$
     select case
         when current_setting('role') = 'anon' then false
         when current_setting('role') <> 'authenticated' then true
-        else (select private.is_super_admin())
-            or (
-                (select private.current_agency_id()) = agency_id
-                and (select private.is_staff_of_current_agency())
-            )
+        else coalesce(agency_id = any(private.staff_agency_ids()), false)
     end
 $$;
 
