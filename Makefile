@@ -24,8 +24,7 @@ lint: setup
 	$(BIN)/sqlfluff lint --config .sqlfluff-queries $(SQL_QUERY_DIRS)
 
 bench: setup
-	@if [ -f bench/__main__.py ]; then $(BIN)/python -m bench; \
-	else echo "no benchmarks yet (bench/__main__.py)"; fi
+	$(BIN)/python -m bench.upsert_leads
 
 clean:
 	-@[ -x $(BIN)/dashin ] && $(BIN)/dashin local destroy
