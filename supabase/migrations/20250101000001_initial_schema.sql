@@ -23,10 +23,11 @@ create type public.qualification_status as enum ('pending', 'qualified', 'disqua
 create type public.lead_priority as enum ('low', 'medium', 'high', 'urgent');
 
 -- Normalisation helpers (immutable, so they can back CHECKs and indexes) -----
--- These are immutable SQL one-liners WITHOUT a `set search_path` clause
--- on purpose: a SET clause stops Postgres from inlining a SQL function, and
--- they run for every row of every bulk upsert. Every name in them is
--- schema-qualified instead, so no search_path can redirect them.
+-- The SQL one-liners here have no `set search_path` clause on purpose: a SET
+-- clause stops Postgres from inlining a SQL function, and they run for every
+-- row of every bulk upsert. Their functions are schema-qualified instead, and
+-- their operators are pg_catalog's (searched first unless a search_path names
+-- it later).
 create function private.clean_text(raw text) returns text
 language sql immutable parallel safe
 as $$
