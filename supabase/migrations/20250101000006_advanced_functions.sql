@@ -446,7 +446,10 @@ begin
             hint = 'pass agency_id, or a campaign_id / scraping_job_id the caller can see';
     end if;
 
-    with parsed as (
+    -- MATERIALIZED: otherwise the planner folds this into `checked` and
+    -- evaluates each normalisation twice (once for the value, once for the
+    -- validation that reads it).
+    with parsed as materialized (
         select
             (r.ordinality - 1)::integer as idx,
             r.rec,

@@ -128,6 +128,16 @@ class LeadStorm:
         self.rng = rng
         self.email_pool = [f"pool{n}@storm.example.com" for n in range(150)]
 
+    # PostgreSQL promises no lock order for a multi-row UPDATE/DELETE (an index scan goes by
+    # id, a bitmap scan by physical position), so two such statements over overlapping rows
+    # can deadlock whatever the schema does. The storm's clients therefore lock their rows in
+    # id order first, as careful clients do; the database's own multi-row writers (the upsert's
+    # merge, the counters applied at commit) keep that same id order themselves.
+    LOCK_IN_ID_ORDER = (
+        " where id in (select id from public.leads where id = any(%s::uuid[])"
+        " order by id for no key update)"
+    )
+
     def random_ids(self, cur: psycopg.Cursor[Any], campaign: str) -> list[str]:
         cur.execute(
             "select id from public.leads where campaign_id = %s order by id offset %s limit %s",
@@ -156,14 +166,14 @@ class LeadStorm:
     def op_status(self, cur: psycopg.Cursor[Any], actor: Identity) -> None:
         ids = self.random_ids(cur, self.rng.choice(self.campaigns))
         cur.execute(
-            "update public.leads set status = %s where id = any(%s::uuid[])",
+            "update public.leads set status = %s" + self.LOCK_IN_ID_ORDER,
             (self.rng.choice(LEAD_STATUSES), ids),
         )
 
     def op_qualification(self, cur: psycopg.Cursor[Any], actor: Identity) -> None:
         ids = self.random_ids(cur, self.rng.choice(self.campaigns))
         cur.execute(
-            "update public.leads set qualification_status = %s where id = any(%s::uuid[])",
+            "update public.leads set qualification_status = %s" + self.LOCK_IN_ID_ORDER,
             (self.rng.choice(QUALIFICATIONS), ids),
         )
 
@@ -171,13 +181,13 @@ class LeadStorm:
         source, target = self.rng.sample(self.campaigns, 2)
         ids = self.random_ids(cur, source)
         cur.execute(
-            "update public.leads set campaign_id = %s where id = any(%s::uuid[])",
+            "update public.leads set campaign_id = %s" + self.LOCK_IN_ID_ORDER,
             (None if self.rng.random() < 0.1 else target, ids),
         )
 
     def op_delete(self, cur: psycopg.Cursor[Any], actor: Identity) -> None:
         ids = self.random_ids(cur, self.rng.choice(self.campaigns))
-        cur.execute("delete from public.leads where id = any(%s::uuid[])", (ids,))
+        cur.execute("delete from public.leads" + self.LOCK_IN_ID_ORDER, (ids,))
 
     def op_upsert(self, cur: psycopg.Cursor[Any], actor: Identity) -> None:
         batch = [
