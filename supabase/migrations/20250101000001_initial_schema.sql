@@ -409,7 +409,10 @@ for each row execute function private.normalize_lead();
 --      deadlock, and relative increments under the lock cannot lose updates.
 -- Inside a transaction the counters show its own changes from commit on (or
 -- after SET CONSTRAINTS ALL IMMEDIATE).
-create table private.campaign_metric_deltas (
+-- UNLOGGED: a row lives only inside the transaction that queued it (consumed
+-- before its commit), so it needs no WAL; a crash can only lose rows of
+-- transactions that never committed.
+create unlogged table private.campaign_metric_deltas (
     id bigint generated always as identity primary key,
     campaign_id uuid not null,
     leads integer not null,
