@@ -47,6 +47,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     as_root apt-get update -qq
+    # Debian 12 ships PostgreSQL 15; some Ubuntu releases ship another major version only.
+    if ! apt-cache policy "postgresql-$PG_MAJOR" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+        log "postgresql-$PG_MAJOR is not available from the configured apt sources." >&2
+        log "Enable the PostgreSQL project's apt repository (PGDG) for this release, then re-run." >&2
+        exit 1
+    fi
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
         "${missing[@]}" </dev/null
