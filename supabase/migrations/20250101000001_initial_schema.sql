@@ -220,7 +220,9 @@ create table public.campaigns (
     constraint campaigns_id_agency_key unique (id, agency_id)
 );
 
-create index campaigns_agency_status_idx on public.campaigns (agency_id, status);
+-- List filters lead with the agency and end with the default sort (newest
+-- first), so a filtered page is read in order straight from the index.
+create index campaigns_agency_status_idx on public.campaigns (agency_id, status, created_at desc);
 create index campaigns_agency_created_at_idx on public.campaigns (agency_id, created_at desc);
 create index campaigns_created_by_idx on public.campaigns (created_by);
 create index campaigns_name_trgm_idx on public.campaigns
@@ -312,11 +314,12 @@ create index leads_agency_name_company_idx on public.leads (
     coalesce(lower(company), '')
 ) where email is null and linkedin_url is null;
 create index leads_agency_created_at_idx on public.leads (agency_id, created_at desc);
-create index leads_agency_status_idx on public.leads (agency_id, status);
-create index leads_agency_qualification_idx on public.leads (agency_id, qualification_status);
-create index leads_agency_priority_idx on public.leads (agency_id, priority);
+create index leads_agency_status_idx on public.leads (agency_id, status, created_at desc);
+create index leads_agency_qualification_idx
+on public.leads (agency_id, qualification_status, created_at desc);
+create index leads_agency_priority_idx on public.leads (agency_id, priority, created_at desc);
 create index leads_campaign_id_idx on public.leads (campaign_id, created_at desc);
-create index leads_assigned_to_idx on public.leads (assigned_to);
+create index leads_assigned_to_idx on public.leads (assigned_to, created_at desc);
 create index leads_created_by_idx on public.leads (created_by);
 create index leads_data_source_id_idx on public.leads (data_source_id);
 create index leads_scraping_job_id_idx on public.leads (scraping_job_id);

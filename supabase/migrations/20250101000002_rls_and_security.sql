@@ -57,6 +57,23 @@ as $$
     where p.id = (select auth.uid())
 $$;
 
+-- Every agency whose rows the caller may read at all (clients included: their
+-- own). Clients are narrowed further to their campaigns by restrictive
+-- policies; keeping this part free of OR lets agency_id drive an index.
+create function private.readable_agency_ids() returns uuid[]
+language sql stable security definer
+set search_path = ''
+as $$
+    select case
+        when p.role = 'super_admin'
+            then (select coalesce(array_agg(a.id), '{}') from public.agencies as a)
+        when p.agency_id is not null then array[p.agency_id]
+        else '{}'::uuid[]
+    end
+    from public.user_profiles as p
+    where p.id = (select auth.uid())
+$$;
+
 create function private.admin_agency_ids() returns uuid[]
 language sql stable security definer
 set search_path = ''
@@ -87,6 +104,8 @@ revoke all on function private.is_super_admin() from public;
 revoke all on function private.member_campaign_ids() from public;
 revoke all on function private.staff_agency_ids() from public;
 revoke all on function private.admin_agency_ids() from public;
+revoke all on function private.readable_agency_ids() from public;
+grant execute on function private.readable_agency_ids() to authenticated, service_role;
 grant execute on function private.staff_agency_ids() to authenticated, service_role;
 grant execute on function private.admin_agency_ids() to authenticated, service_role;
 grant execute on function private.current_agency_id() to authenticated, service_role;
@@ -247,8 +266,13 @@ using (
 -- campaigns: staff read their agency's; clients read those they belong to;
 -- only admins write.
 create policy campaigns_select on public.campaigns for select to authenticated
+using (agency_id = any((select private.readable_agency_ids())::uuid[]));
+-- Restrictive: ANDed with the above, so it narrows clients without putting an
+-- OR in front of the agency_id index.
+create policy campaigns_select_client_scope on public.campaigns
+as restrictive for select to authenticated
 using (
-    agency_id = any((select private.staff_agency_ids())::uuid[])
+    (select private.current_user_role()) is distinct from 'client'
     or id = any((select private.member_campaign_ids())::uuid[])
 );
 create policy campaigns_insert on public.campaigns for insert to authenticated
@@ -285,8 +309,11 @@ using (
 -- leads: staff read, create and update; admins delete; clients read the leads
 -- of their campaigns.
 create policy leads_select on public.leads for select to authenticated
+using (agency_id = any((select private.readable_agency_ids())::uuid[]));
+create policy leads_select_client_scope on public.leads
+as restrictive for select to authenticated
 using (
-    agency_id = any((select private.staff_agency_ids())::uuid[])
+    (select private.current_user_role()) is distinct from 'client'
     or campaign_id = any((select private.member_campaign_ids())::uuid[])
 );
 create policy leads_insert on public.leads for insert to authenticated

@@ -134,7 +134,8 @@ create table public.scraping_jobs (
     constraint scraping_jobs_id_agency_key unique (id, agency_id)
 );
 
-create index scraping_jobs_agency_status_idx on public.scraping_jobs (agency_id, status);
+create index scraping_jobs_agency_status_idx
+on public.scraping_jobs (agency_id, status, created_at desc);
 create index scraping_jobs_agency_created_at_idx
 on public.scraping_jobs (agency_id, created_at desc);
 create index scraping_jobs_data_source_id_idx

@@ -35,7 +35,10 @@ select
     policies_are(
         'public',
         'campaigns',
-        array['campaigns_select', 'campaigns_insert', 'campaigns_update', 'campaigns_delete'],
+        array[
+            'campaigns_select', 'campaigns_select_client_scope', 'campaigns_insert',
+            'campaigns_update', 'campaigns_delete'
+        ],
         'policies of campaigns'
     );
 select
@@ -49,7 +52,10 @@ select
     policies_are(
         'public',
         'leads',
-        array['leads_select', 'leads_insert', 'leads_update', 'leads_delete'],
+        array[
+            'leads_select', 'leads_select_client_scope', 'leads_insert', 'leads_update',
+            'leads_delete'
+        ],
         'policies of leads'
     );
 select policies_are('public', 'audit_log', array['audit_log_select'], 'policies of audit_log');
@@ -100,10 +106,12 @@ select is_empty(
       where schemaname = 'public' and roles <> '{authenticated}'::name[]$$,
     'every policy applies to authenticated only (anon gets nothing)'
 );
-select is_empty(
-    $$select tablename || '.' || policyname from pg_policies
-      where schemaname = 'public' and permissive <> 'PERMISSIVE'$$,
-    'no restrictive policies'
+select results_eq(
+    $$select format('%s.%s:%s', tablename, policyname, cmd) collate "default" from pg_policies
+      where schemaname = 'public' and permissive <> 'PERMISSIVE' order by 1$$,
+    $$values ('campaigns.campaigns_select_client_scope:SELECT'),
+             ('leads.leads_select_client_scope:SELECT')$$,
+    'the only restrictive policies narrow what clients read'
 );
 
 -- Fixtures: one job per agency (each writes a "job created" log line) and a few
