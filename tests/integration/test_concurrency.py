@@ -21,6 +21,7 @@ import psycopg
 import pytest
 
 from tests.support import factories
+from tests.support.factories import Conn
 from tests.support.identity import (
     A_ADMIN,
     A_RESEARCHER,
@@ -34,8 +35,6 @@ from tests.support.identity import (
     acting_as,
     as_service_role,
 )
-
-Conn = psycopg.Connection[tuple[Any, ...]]
 
 THREADS = 8
 SEED = 20250101

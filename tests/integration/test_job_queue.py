@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
 from tests.support import factories
+from tests.support.factories import Conn
 from tests.support.identity import (
     A_ADMIN,
     A_CLIENT,
@@ -24,7 +24,6 @@ from tests.support.identity import (
     as_service_role,
 )
 
-Conn = psycopg.Connection[tuple[Any, ...]]
 Row = dict[str, Any]
 
 JOB_COLUMNS = (
@@ -33,12 +32,6 @@ JOB_COLUMNS = (
     " attempts, checkpoint, error_count, errors"
 )
 WORKER = "worker-1"
-
-
-@pytest.fixture
-def conn(fresh_db_url: str) -> Iterator[Conn]:
-    with factories.connect(fresh_db_url) as c:
-        yield c
 
 
 def as_row(cur: psycopg.Cursor[Any]) -> Row:

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support import factories
+from tests.support.factories import Conn
 from tests.support.identity import (
     A_CLIENT,
     A_RESEARCHER,
@@ -28,7 +29,6 @@ from tests.support.identity import (
     acting_as,
 )
 
-Conn = psycopg.Connection[tuple[Any, ...]]
 Result = dict[str, Any]
 
 LEAD_COLUMNS = (
@@ -36,12 +36,6 @@ LEAD_COLUMNS = (
     " phone, source, status, qualification_status, qualification_reason, priority, metadata,"
     " created_by, updated_at"
 )
-
-
-@pytest.fixture
-def conn(fresh_db_url: str) -> Iterator[Conn]:
-    with factories.connect(fresh_db_url) as c:
-        yield c
 
 
 def upsert(conn: Conn, actor: Identity, records: list[Any], **kwargs: Any) -> Result:

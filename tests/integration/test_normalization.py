@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-Conn = psycopg.Connection[tuple[Any, ...]]
+from tests.support.factories import Conn
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 
 from tests.support import factories
+from tests.support.factories import Conn
 from tests.support.identity import (
     A_RESEARCHER,
     AGENCY_A,
@@ -21,15 +21,8 @@ from tests.support.identity import (
     as_service_role,
 )
 
-Conn = psycopg.Connection[tuple[Any, ...]]
 Event = tuple[str, dict[str, Any]]
 CHANNELS = ("job_status_change", "new_notification", "campaign_metrics_update")
-
-
-@pytest.fixture
-def conn(fresh_db_url: str) -> Iterator[Conn]:
-    with factories.connect(fresh_db_url) as c:
-        yield c
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ import psycopg
 from psycopg import sql
 
 Json = dict[str, Any]
+Conn = psycopg.Connection[tuple[Any, ...]]
 
 
-def connect(url: str) -> psycopg.Connection[tuple[Any, ...]]:
+def connect(url: str) -> Conn:
     """An autocommit connection (transactions are explicit: ``conn.transaction()``)."""
     return psycopg.connect(url, autocommit=True, connect_timeout=10)
 
