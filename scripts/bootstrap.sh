@@ -24,7 +24,7 @@ as_root() {
 }
 
 is_installed() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
 }
 
 missing=()
@@ -48,7 +48,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     as_root apt-get update -qq
     # Debian 12 ships PostgreSQL 15; some Ubuntu releases ship another major version only.
-    if ! apt-cache policy "postgresql-$PG_MAJOR" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    # (captured first: with pipefail, grep -q closing the pipe early would fail the test)
+    policy="$(apt-cache policy "postgresql-$PG_MAJOR" 2>/dev/null || true)"
+    if ! grep -q 'Candidate: [0-9]' <<<"$policy"; then
         log "postgresql-$PG_MAJOR is not available from the configured apt sources." >&2
         log "Enable the PostgreSQL project's apt repository (PGDG) for this release, then re-run." >&2
         exit 1
