@@ -10,6 +10,7 @@ and exit 1; only bugs show a traceback.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -134,13 +135,21 @@ def db_migrate(
 
 
 @app.command("demo")
-def demo() -> None:
+def demo(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the overview as JSON (for scripts).")
+    ] = False,
+) -> None:
     """Start the local stack if needed and show the seeded demo agency's overview."""
     with _expected_errors():
         stack = LocalStack()
         stack.start()
         overview = fetch_agency_overview(stack.url, DEMO_AGENCY_ID)
-    render_overview(console, overview, DEMO_AGENCY_ID)
+    if as_json:
+        # Plain stdout, no rich markup: the output is for machines.
+        print(json.dumps(overview, indent=2, sort_keys=True))
+    else:
+        render_overview(console, overview, DEMO_AGENCY_ID)
 
 
 def main() -> None:
