@@ -38,50 +38,19 @@ as $$
     )
 $$;
 
--- The agencies whose data the caller works on (agency_admin, researcher: their
--- own; super_admin: all) and the ones they administer (agency_admin: their
--- own; super_admin: all). Policies test agency_id = any(...) against them:
--- one InitPlan per statement, and an index condition where agency_id leads.
-create function private.staff_agency_ids() returns uuid[]
+-- The agencies the caller reaches in one of the given roles: their own agency
+-- if their role is listed, every agency for a super admin, else none.
+-- Policies test agency_id = any(...) against it, e.g. caller_agency_ids(
+-- '{agency_admin,researcher}') for "agency staff": one InitPlan per statement,
+-- and no OR in front of the indexed agency_id.
+create function private.caller_agency_ids(roles public.user_role[]) returns uuid[]
 language sql stable security definer
 set search_path = ''
 as $$
     select case
         when p.role = 'super_admin'
             then (select coalesce(array_agg(a.id), '{}') from public.agencies as a)
-        when p.role in ('agency_admin', 'researcher') and p.agency_id is not null
-            then array[p.agency_id]
-        else '{}'::uuid[]
-    end
-    from public.user_profiles as p
-    where p.id = (select auth.uid())
-$$;
-
--- Every agency whose rows the caller may read at all (clients included: their
--- own). Clients are narrowed further to their campaigns by restrictive
--- policies; keeping this part free of OR lets agency_id drive an index.
-create function private.readable_agency_ids() returns uuid[]
-language sql stable security definer
-set search_path = ''
-as $$
-    select case
-        when p.role = 'super_admin'
-            then (select coalesce(array_agg(a.id), '{}') from public.agencies as a)
-        when p.agency_id is not null then array[p.agency_id]
-        else '{}'::uuid[]
-    end
-    from public.user_profiles as p
-    where p.id = (select auth.uid())
-$$;
-
-create function private.admin_agency_ids() returns uuid[]
-language sql stable security definer
-set search_path = ''
-as $$
-    select case
-        when p.role = 'super_admin'
-            then (select coalesce(array_agg(a.id), '{}') from public.agencies as a)
-        when p.role = 'agency_admin' and p.agency_id is not null then array[p.agency_id]
+        when p.role = any(roles) and p.agency_id is not null then array[p.agency_id]
         else '{}'::uuid[]
     end
     from public.user_profiles as p
@@ -102,12 +71,9 @@ revoke all on function private.current_agency_id() from public;
 revoke all on function private.current_user_role() from public;
 revoke all on function private.is_super_admin() from public;
 revoke all on function private.member_campaign_ids() from public;
-revoke all on function private.staff_agency_ids() from public;
-revoke all on function private.admin_agency_ids() from public;
-revoke all on function private.readable_agency_ids() from public;
-grant execute on function private.readable_agency_ids() to authenticated, service_role;
-grant execute on function private.staff_agency_ids() to authenticated, service_role;
-grant execute on function private.admin_agency_ids() to authenticated, service_role;
+revoke all on function private.caller_agency_ids(public.user_role[]) from public;
+grant execute on function private.caller_agency_ids(public.user_role[])
+to authenticated, service_role;
 grant execute on function private.current_agency_id() to authenticated, service_role;
 grant execute on function private.current_user_role() to authenticated, service_role;
 grant execute on function private.is_super_admin() to authenticated, service_role;
@@ -219,13 +185,13 @@ alter table public.leads enable row level security;
 create policy agencies_select on public.agencies for select to authenticated
 using (
     id = (select private.current_agency_id())
-    or id = any((select private.staff_agency_ids())::uuid[])
+    or id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 );
 create policy agencies_insert on public.agencies for insert to authenticated
 with check ((select private.is_super_admin()));
 create policy agencies_update on public.agencies for update to authenticated
-using (id = any((select private.admin_agency_ids())::uuid[]))
-with check (id = any((select private.admin_agency_ids())::uuid[]));
+using (id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[]))
+with check (id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[]));
 create policy agencies_delete on public.agencies for delete to authenticated
 using ((select private.is_super_admin()));
 
@@ -236,29 +202,29 @@ create policy user_profiles_select on public.user_profiles for select to authent
 using (
     id = (select auth.uid())
     or (select private.is_super_admin())
-    or agency_id = any((select private.staff_agency_ids())::uuid[])
+    or agency_id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 );
 create policy user_profiles_insert on public.user_profiles for insert to authenticated
 with check (
     (select private.is_super_admin())
-    or agency_id = any((select private.admin_agency_ids())::uuid[])
+    or agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 create policy user_profiles_update on public.user_profiles for update to authenticated
 using (
     id = (select auth.uid())
     or (select private.is_super_admin())
-    or agency_id = any((select private.admin_agency_ids())::uuid[])
+    or agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 )
 with check (
     id = (select auth.uid())
     or (select private.is_super_admin())
-    or agency_id = any((select private.admin_agency_ids())::uuid[])
+    or agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 create policy user_profiles_delete on public.user_profiles for delete to authenticated
 using (
     (select private.is_super_admin())
     or (
-        agency_id = any((select private.admin_agency_ids())::uuid[])
+        agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
         and id <> (select auth.uid())
     )
 );
@@ -266,7 +232,9 @@ using (
 -- campaigns: staff read their agency's; clients read those they belong to;
 -- only admins write.
 create policy campaigns_select on public.campaigns for select to authenticated
-using (agency_id = any((select private.readable_agency_ids())::uuid[]));
+using (
+    agency_id = any((select private.caller_agency_ids('{agency_admin,researcher,client}'))::uuid[])
+);
 -- Restrictive: ANDed with the above, so it narrows clients without putting an
 -- OR in front of the agency_id index.
 create policy campaigns_select_client_scope on public.campaigns
@@ -277,39 +245,41 @@ using (
 );
 create policy campaigns_insert on public.campaigns for insert to authenticated
 with check (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 create policy campaigns_update on public.campaigns for update to authenticated
 using (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 )
 with check (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 create policy campaigns_delete on public.campaigns for delete to authenticated
 using (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 
 -- campaign_members: admins manage; staff read; a member reads their own rows.
 create policy campaign_members_select on public.campaign_members for select to authenticated
 using (
     user_id = (select auth.uid())
-    or agency_id = any((select private.staff_agency_ids())::uuid[])
+    or agency_id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 );
 create policy campaign_members_insert on public.campaign_members for insert to authenticated
 with check (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 create policy campaign_members_delete on public.campaign_members for delete to authenticated
 using (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 
 -- leads: staff read, create and update; admins delete; clients read the leads
 -- of their campaigns.
 create policy leads_select on public.leads for select to authenticated
-using (agency_id = any((select private.readable_agency_ids())::uuid[]));
+using (
+    agency_id = any((select private.caller_agency_ids('{agency_admin,researcher,client}'))::uuid[])
+);
 create policy leads_select_client_scope on public.leads
 as restrictive for select to authenticated
 using (
@@ -318,18 +288,18 @@ using (
 );
 create policy leads_insert on public.leads for insert to authenticated
 with check (
-    agency_id = any((select private.staff_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 );
 create policy leads_update on public.leads for update to authenticated
 using (
-    agency_id = any((select private.staff_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 )
 with check (
-    agency_id = any((select private.staff_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 );
 create policy leads_delete on public.leads for delete to authenticated
 using (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 
 -- Audit log ----------------------------------------------------------------------
@@ -522,7 +492,7 @@ alter table public.audit_log enable row level security;
 create policy audit_log_select on public.audit_log for select to authenticated
 using (
     (select private.is_super_admin())
-    or agency_id = any((select private.admin_agency_ids())::uuid[])
+    or agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 
 -- Table privileges ---------------------------------------------------------------

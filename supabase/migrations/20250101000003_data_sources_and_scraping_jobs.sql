@@ -705,49 +705,49 @@ alter table public.scraping_job_logs enable row level security;
 -- data_sources: staff read (never the credentials column, see grants); admins write.
 create policy data_sources_select on public.data_sources for select to authenticated
 using (
-    agency_id = any((select private.staff_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 );
 create policy data_sources_insert on public.data_sources for insert to authenticated
 with check (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 create policy data_sources_update on public.data_sources for update to authenticated
 using (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 )
 with check (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 create policy data_sources_delete on public.data_sources for delete to authenticated
 using (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 
 -- scraping_jobs: staff read, create and control; admins delete.
 create policy scraping_jobs_select on public.scraping_jobs for select to authenticated
 using (
-    agency_id = any((select private.staff_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 );
 create policy scraping_jobs_insert on public.scraping_jobs for insert to authenticated
 with check (
-    agency_id = any((select private.staff_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 );
 create policy scraping_jobs_update on public.scraping_jobs for update to authenticated
 using (
-    agency_id = any((select private.staff_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 )
 with check (
-    agency_id = any((select private.staff_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 );
 create policy scraping_jobs_delete on public.scraping_jobs for delete to authenticated
 using (
-    agency_id = any((select private.admin_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin}'))::uuid[])
 );
 
 -- scraping_job_logs: staff read; workers (service_role) write.
 create policy scraping_job_logs_select on public.scraping_job_logs for select to authenticated
 using (
-    agency_id = any((select private.staff_agency_ids())::uuid[])
+    agency_id = any((select private.caller_agency_ids('{agency_admin,researcher}'))::uuid[])
 );
 
 revoke all on public.data_sources, public.scraping_jobs, public.scraping_job_logs

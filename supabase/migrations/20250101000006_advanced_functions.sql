@@ -117,7 +117,7 @@ as $$
     select case
         when current_setting('role') = 'anon' then false
         when current_setting('role') <> 'authenticated' then true
-        else coalesce(agency_id = any(private.staff_agency_ids()), false)
+        else coalesce(agency_id = any(private.caller_agency_ids('{agency_admin,researcher}')), false)
     end
 $$;
 
