@@ -7,7 +7,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 
-select plan(129);
+select plan(131);
 -- Apply campaign counter deltas at each statement, not at commit (never reached here).
 set constraints all immediate;
 
@@ -869,6 +869,60 @@ select throws_ok(
 );
 reset role;
 reset "request.jwt.claims";
+
+-- caller_agency_ids(roles): the helper every agency-scoped policy stands on. Fresh users, as
+-- the tests above change the seeded ones' roles.
+insert into auth.users (id, email, raw_app_meta_data) values
+(
+    'abababab-0000-4000-8000-000000000001', 'ids.super@t.io', '{"role": "super_admin"}'
+),
+(
+    'abababab-0000-4000-8000-000000000002', 'ids.researcher@t.io',
+    '{"role": "researcher", "agency_id": "11111111-1111-4111-8111-111111111111"}'
+),
+(
+    'abababab-0000-4000-8000-000000000003', 'ids.client@t.io',
+    '{"role": "client", "agency_id": "11111111-1111-4111-8111-111111111111"}'
+);
+create temporary table agency_ids_seen (who text, roles text, ids uuid[]);
+grant insert on agency_ids_seen to authenticated;
+set local role authenticated;
+set local "request.jwt.claims" to '{"sub":"abababab-0000-4000-8000-000000000001","role":"authenticated"}';
+insert into agency_ids_seen (who, roles, ids)
+select 'super' as who, 'admin' as roles, private.caller_agency_ids('{agency_admin}') as ids;
+set local "request.jwt.claims" to '{"sub":"abababab-0000-4000-8000-000000000002","role":"authenticated"}';
+insert into agency_ids_seen (who, roles, ids)
+select 'researcher' as who, 'staff' as roles, private.caller_agency_ids('{agency_admin,researcher}') as ids
+union all
+select 'researcher' as who, 'admin' as roles, private.caller_agency_ids('{agency_admin}') as ids;
+set local "request.jwt.claims" to '{"sub":"abababab-0000-4000-8000-000000000003","role":"authenticated"}';
+insert into agency_ids_seen (who, roles, ids)
+select
+    'client' as who,
+    'readers' as roles,
+    private.caller_agency_ids('{agency_admin,researcher,client}') as ids
+union all
+select 'client' as who, 'staff' as roles, private.caller_agency_ids('{agency_admin,researcher}') as ids;
+set local "request.jwt.claims" to '{"role":"authenticated"}';
+insert into agency_ids_seen (who, roles, ids)
+select 'no profile' as who, 'readers' as roles, private.caller_agency_ids('{client}') as ids;
+reset role;
+reset "request.jwt.claims";
+select results_eq(
+    $$select who, roles, array(select x from unnest(ids) as x order by x) from agency_ids_seen
+      where who <> 'no profile' order by who, roles$$,
+    $$values
+        ('client', 'readers', array['11111111-1111-4111-8111-111111111111']::uuid[]),
+        ('client', 'staff', '{}'::uuid[]),
+        ('researcher', 'admin', '{}'::uuid[]),
+        ('researcher', 'staff', array['11111111-1111-4111-8111-111111111111']::uuid[]),
+        ('super', 'admin', (select array_agg(id order by id) from public.agencies))$$,
+    'caller_agency_ids: own agency when the role is listed, every agency for a super admin'
+);
+select is_empty(
+    $$select 1 from agency_ids_seen where who = 'no profile' and ids is not null$$,
+    'caller_agency_ids: nothing for a caller without a profile'
+);
 
 select * from finish();
 rollback;
