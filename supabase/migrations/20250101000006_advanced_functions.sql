@@ -448,19 +448,44 @@ begin
 
     -- MATERIALIZED: otherwise the planner folds this into `checked` and
     -- evaluates each normalisation twice (once for the value, once for the
-    -- validation that reads it).
+    -- validation that reads it). Only normalised values leave it.
     with parsed as materialized (
         select
             (r.ordinality - 1)::integer as idx,
-            r.rec,
-            r.email as raw_email,
-            r.first_name as raw_first_name,
-            r.last_name as raw_last_name,
-            r.company as raw_company,
-            r.title as raw_title,
-            r.linkedin_url as raw_linkedin_url,
-            r.phone as raw_phone,
-            r.source as raw_source,
+            -- What is wrong with the record's form, judged on the raw JSON here so that
+            -- neither it nor the raw values need to travel further.
+            case
+                when (r.ordinality - 1)::integer = any(not_objects) then 'record is not a JSON object'
+                when r.rec - allowed_keys <> '{}'::jsonb then 'unknown field(s): ' || (
+                    select string_agg(k.key, ', ' order by k.key)
+                    from jsonb_object_keys(r.rec - allowed_keys) as k (key)
+                )
+                -- jsonb_to_recordset renders an object or array as its JSON
+                -- text: look closer only at values starting with { or [.
+                when (
+                    left(r.email, 1) in ('{', '[')
+                    or left(r.first_name, 1) in ('{', '[')
+                    or left(r.last_name, 1) in ('{', '[')
+                    or left(r.company, 1) in ('{', '[')
+                    or left(r.title, 1) in ('{', '[')
+                    or left(r.linkedin_url, 1) in ('{', '[')
+                    or left(r.phone, 1) in ('{', '[')
+                    or left(r.source, 1) in ('{', '[')
+                    or left(r.status, 1) in ('{', '[')
+                    or left(r.qualification_status, 1) in ('{', '[')
+                    or left(r.qualification_reason, 1) in ('{', '[')
+                    or left(r.priority, 1) in ('{', '[')
+                )
+                and jsonb_path_exists(
+                    r.rec - 'metadata', '$.* ? (@.type() == "object" || @.type() == "array")'
+                ) then 'field(s) must be text, not objects or arrays: ' || (
+                    select string_agg(f.key, ', ' order by f.key)
+                    from jsonb_each(r.rec - 'metadata') as f (key, value)
+                    where jsonb_typeof(f.value) in ('object', 'array')
+                )
+                when r.metadata is not null and jsonb_typeof(r.metadata) not in ('object', 'null')
+                    then 'metadata must be a JSON object'
+            end as form_problem,
             private.normalize_email(r.email) as email,
             private.normalize_linkedin_url(r.linkedin_url) as linkedin_url,
             private.clean_text(r.first_name) as first_name,
@@ -492,36 +517,9 @@ begin
         select
             p.*,
             case
-                when p.idx = any(not_objects) then 'record is not a JSON object'
-                when p.rec - allowed_keys <> '{}'::jsonb then 'unknown field(s): ' || (
-                    select string_agg(k.key, ', ' order by k.key)
-                    from jsonb_object_keys(p.rec - allowed_keys) as k (key)
-                )
-                -- jsonb_to_recordset renders an object or array as its JSON
-                -- text: look closer only at values starting with { or [.
-                when (
-                    left(p.raw_email, 1) in ('{', '[')
-                    or left(p.raw_first_name, 1) in ('{', '[')
-                    or left(p.raw_last_name, 1) in ('{', '[')
-                    or left(p.raw_company, 1) in ('{', '[')
-                    or left(p.raw_title, 1) in ('{', '[')
-                    or left(p.raw_linkedin_url, 1) in ('{', '[')
-                    or left(p.raw_phone, 1) in ('{', '[')
-                    or left(p.raw_source, 1) in ('{', '[')
-                    or left(p.status, 1) in ('{', '[')
-                    or left(p.qualification_status, 1) in ('{', '[')
-                    or left(p.qualification_reason, 1) in ('{', '[')
-                    or left(p.priority, 1) in ('{', '[')
-                )
-                and jsonb_path_exists(
-                    p.rec - 'metadata', '$.* ? (@.type() == "object" || @.type() == "array")'
-                ) then 'field(s) must be text, not objects or arrays: ' || (
-                    select string_agg(f.key, ', ' order by f.key)
-                    from jsonb_each(p.rec - 'metadata') as f (key, value)
-                    where jsonb_typeof(f.value) in ('object', 'array')
-                )
+                when p.form_problem is not null then p.form_problem
                 when p.email is not null and not private.is_valid_email(p.email)
-                    then 'invalid email: ' || (p.rec ->> 'email')
+                    then 'invalid email: ' || p.email
                 when p.email is null and p.linkedin_url is null
                     and (p.company is null or (p.first_name is null and p.last_name is null))
                     then 'no identity: needs an email, a linkedin_url, or a name and a company'
@@ -532,8 +530,6 @@ begin
                     then 'invalid qualification_status: ' || p.qualification_status
                 when p.priority is not null and not (p.priority = any(lead_priorities))
                     then 'invalid priority: ' || p.priority
-                when p.metadata is not null and jsonb_typeof(p.metadata) not in ('object', 'null')
-                    then 'metadata must be a JSON object'
             end as reason
         from parsed as p
     ),
