@@ -550,7 +550,10 @@ begin
     valid as (
         select
             i.*,
-            count(*) over (partition by i.identity) as copies
+            -- Byte order ("C") for the internal sorts: Supabase databases default to a
+            -- linguistic collation, and sorting 100k such keys took 2.3x as long with
+            -- ICU en-US as in byte order.
+            count(*) over (partition by i.identity collate "C") as copies
         from identified as i
     ),
 
@@ -716,7 +719,7 @@ begin
             m.metadata, upsert_leads.data_source_id, upsert_leads.scraping_job_id
         from matched as m
         where m.lead_id is null
-        order by m.email, m.idx
+        order by m.email collate "C", m.idx
         -- A concurrent upsert may have inserted the same email since our
         -- snapshot: merge into it the same way instead of failing.
         on conflict on constraint leads_agency_email_key do update
