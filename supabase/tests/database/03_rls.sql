@@ -7,7 +7,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 
-select plan(131);
+select plan(133);
 -- Apply campaign counter deltas at each statement, not at commit (never reached here).
 set constraints all immediate;
 
@@ -869,6 +869,24 @@ select throws_ok(
 );
 reset role;
 reset "request.jwt.claims";
+
+-- The API surface of functions: nothing for anon; users get the user-facing ones, never the
+-- worker protocol or the maintenance functions.
+select is_empty(
+    $$select p.proname from pg_proc as p join pg_namespace as n on p.pronamespace = n.oid
+      where n.nspname = 'public' and has_function_privilege('anon', p.oid, 'execute')$$,
+    'anon may execute no public function'
+);
+select results_eq(
+    $$select p.proname::text collate "default" from pg_proc as p join pg_namespace as n on p.pronamespace = n.oid
+      where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')
+      order by 1$$,
+    $$values ('bulk_update_lead_status'), ('calculate_lead_score'), ('cancel_job'),
+             ('get_agency_overview'), ('get_campaign_analytics'), ('get_campaign_performance'),
+             ('get_lead_analytics'), ('get_top_campaigns'), ('pause_job'), ('resume_job'),
+             ('start_job'), ('upsert_leads')$$,
+    'authenticated may execute exactly the user-facing functions'
+);
 
 -- caller_agency_ids(roles): the helper every agency-scoped policy stands on. Fresh users, as
 -- the tests above change the seeded ones' roles.
