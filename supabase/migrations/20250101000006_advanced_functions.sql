@@ -403,6 +403,8 @@ as $$
 #variable_conflict use_column
 declare
     target_agency uuid;
+    -- Once per call: as the column default, auth.uid() would parse the JWT claims per row.
+    caller constant uuid := (select auth.uid());
     result public.lead_upsert_result;
     not_objects integer[] := '{}';
     allowed_keys constant text[] := array[
@@ -707,7 +709,7 @@ begin
         insert into public.leads as l (
             agency_id, campaign_id, email, first_name, last_name, company, title, linkedin_url,
             phone, source, status, qualification_status, qualification_reason, priority,
-            metadata, data_source_id, scraping_job_id
+            metadata, data_source_id, scraping_job_id, created_by
         )
         select
             target_agency, upsert_leads.campaign_id, m.email, m.first_name, m.last_name,
@@ -716,7 +718,7 @@ begin
             coalesce(m.qualification_status, 'pending')::public.qualification_status,
             m.qualification_reason,
             coalesce(m.priority, 'medium')::public.lead_priority,
-            m.metadata, upsert_leads.data_source_id, upsert_leads.scraping_job_id
+            m.metadata, upsert_leads.data_source_id, upsert_leads.scraping_job_id, caller
         from matched as m
         where m.lead_id is null
         order by m.email collate "C", m.idx
