@@ -742,8 +742,6 @@ begin
         (select count(*) from created as c where c.was_inserted)::integer,
         ((select count(*) from merged) + (select count(*) from created as c where not c.was_inserted))
             ::integer,
-        0,
-        (select count(*) from checked as c where c.reason is not null)::integer,
         coalesce(
             (
                 select jsonb_agg(jsonb_build_object('index', c.idx, 'reason', c.reason) order by c.idx)
@@ -751,8 +749,9 @@ begin
             ),
             '[]'::jsonb
         )
-    into result.inserted, result.updated, result.unchanged, result.rejected, result.rejections;
+    into result.inserted, result.updated, result.rejections;
 
+    result.rejected := jsonb_array_length(result.rejections);
     result.unchanged := jsonb_array_length(records) - result.inserted - result.updated - result.rejected;
     return result;
 end
