@@ -35,6 +35,7 @@ import pytest
 from psycopg import sql
 
 from tests.support import factories
+from tests.support.factories import Conn
 from tests.support.identity import (
     A_ADMIN,
     A_CLIENT,
@@ -61,8 +62,6 @@ from tests.support.identity import (
     Identity,
     acting_as,
 )
-
-Conn = psycopg.Connection[tuple[Any, ...]]
 
 
 class Scope(enum.Enum):
