@@ -1,0 +1,1 @@
+"""The async implementation; ``dashin_sdk/_sync`` is generated from it."""
