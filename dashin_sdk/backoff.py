@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 
 
-def delay(attempt: int, *, base: float = 0.25, cap: float = 8.0, retry_after: float | None = None) -> float:
+def delay(
+    attempt: int, *, base: float = 0.25, cap: float = 8.0, retry_after: float | None = None
+) -> float:
     """Seconds to wait before attempt ``attempt`` (1-based retry number).
 
     A server's ``Retry-After`` wins when given; otherwise "full jitter": uniform in
@@ -13,7 +15,7 @@ def delay(attempt: int, *, base: float = 0.25, cap: float = 8.0, retry_after: fl
     """
     if retry_after is not None and retry_after >= 0:
         return min(retry_after, 60.0)
-    return random.uniform(0, min(cap, base * 2 ** attempt))  # noqa: S311 - not cryptographic
+    return random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311 - not cryptographic
 
 
 def parse_retry_after(value: str | None) -> float | None:

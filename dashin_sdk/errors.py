@@ -99,11 +99,11 @@ class ServerError(APIError):
     """The server failed (5xx, or a database error with no more specific meaning)."""
 
 
-class ConnectionError(DashinError):  # noqa: A001 - deliberately mirrors the builtin's meaning
+class ConnectionError(DashinError):
     """The database or the API could not be reached."""
 
 
-class TimeoutError(DashinError):  # noqa: A001
+class TimeoutError(DashinError):
     """The call did not finish within the configured timeout."""
 
 

@@ -93,7 +93,7 @@ def _returning(columns: Sequence[str]) -> sql.Composable:
     return sql.SQL(" returning {}").format(_columns(columns))
 
 
-def select(query: Select) -> tuple[sql.Composable, list[Any]]:
+def select(query: Select) -> tuple[sql.Composed, list[Any]]:
     params: list[Any] = []
     where = _where(query.where, params)
     statement = sql.SQL("select {} from {}{}{}").format(
@@ -106,13 +106,13 @@ def select(query: Select) -> tuple[sql.Composable, list[Any]]:
     return statement, params
 
 
-def count(query: Select) -> tuple[sql.Composable, list[Any]]:
+def count(query: Select) -> tuple[sql.Composed, list[Any]]:
     params: list[Any] = []
     where = _where(query.where, params)
     return sql.SQL("select count(*) from {}{}").format(_table(query.table), where), params
 
 
-def insert(query: Insert) -> tuple[sql.Composable, list[Any]]:
+def insert(query: Insert) -> tuple[sql.Composed, list[Any]]:
     # Every row gets the union of the given columns; missing ones take their defaults.
     columns: list[str] = []
     for row in query.rows:
@@ -137,7 +137,7 @@ def insert(query: Insert) -> tuple[sql.Composable, list[Any]]:
     return statement, params
 
 
-def update(query: Update) -> tuple[sql.Composable, list[Any]]:
+def update(query: Update) -> tuple[sql.Composed, list[Any]]:
     params: list[Any] = []
     assignments = []
     for column, value in query.values.items():
@@ -150,7 +150,7 @@ def update(query: Update) -> tuple[sql.Composable, list[Any]]:
     return statement, params
 
 
-def delete(query: Delete) -> tuple[sql.Composable, list[Any]]:
+def delete(query: Delete) -> tuple[sql.Composed, list[Any]]:
     params: list[Any] = []
     where = _where(query.where, params)
     statement = sql.SQL("delete from {}{}{}").format(
@@ -159,7 +159,7 @@ def delete(query: Delete) -> tuple[sql.Composable, list[Any]]:
     return statement, params
 
 
-def rpc(query: Rpc) -> tuple[sql.Composable, Mapping[str, Any]]:
+def rpc(query: Rpc) -> tuple[sql.Composed, Mapping[str, Any]]:
     """``select public.fn(name => %(name)s, ...)`` shaped as PostgREST would return it."""
     arguments = sql.SQL(", ").join(
         sql.SQL("{} => {}").format(sql.Identifier(name), sql.Placeholder(name))

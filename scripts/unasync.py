@@ -41,13 +41,26 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\banext\(", "next("),
     (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\basynccontextmanager\b", "contextmanager"),
+    (r"\baclosing\b", "closing"),
     (r"\bAsync([A-Z]\w*)", r"\1"),
     (r"\bdashin_sdk\._async\b", "dashin_sdk._sync"),
-    (r"\ba(iter_all|iter_rows)\b", r"\1"),
 ]
 
 
+def _unwrap_awaitable(text: str) -> str:
+    """``Awaitable[X]`` -> ``X``, matching brackets (X may itself be generic)."""
+    marker = "Awaitable["
+    while (start := text.find(marker)) != -1:
+        depth, index = 1, start + len(marker)
+        while depth:
+            depth += {"[": 1, "]": -1}.get(text[index], 0)
+            index += 1
+        text = text[:start] + text[start + len(marker) : index - 1] + text[index:]
+    return text
+
+
 def unasync(text: str) -> str:
+    text = _unwrap_awaitable(text)
     for pattern, replacement in SUBSTITUTIONS:
         text = re.sub(pattern, replacement, text)
     return HEADER + text
@@ -69,8 +82,18 @@ def generate(target: Path) -> list[Path]:
         cwd=ROOT,
     )
     subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--quiet", "--fix", "--select", "I,F401",
-         *RUFF_CONFIG, *map(str, written)],
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--quiet",
+            "--fix",
+            "--select",
+            "I,F401",
+            *RUFF_CONFIG,
+            *map(str, written),
+        ],
         check=False,
         cwd=ROOT,
     )

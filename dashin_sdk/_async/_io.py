@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
+
+T = TypeVar("T")
 
 
 async def sleep(seconds: float) -> None:
@@ -31,3 +34,8 @@ async def send(ws: ClientConnection, text: str) -> None:
 
 async def close(ws: ClientConnection) -> None:
     await ws.close()
+
+
+async def run_blocking(function: Callable[..., T], *args: Any) -> T:
+    """Run blocking code (a connector's test) without stalling the event loop."""
+    return await asyncio.to_thread(function, *args)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 from uuid import UUID
 
-from dashin_sdk.identity import Caller
+from dashin_sdk.identity import Caller, Identity
 from dashin_sdk.query import Mutation, Rows, Rpc, Select
 
 WatchedTable = Literal["scraping_jobs", "notifications"]
@@ -30,6 +30,11 @@ Signal = Change | Resync
 
 
 class AsyncBackend(Protocol):
+    # True when this process may read data-source credentials (direct connection or a
+    # service-role key); otherwise credential work goes through the Dashin API.
+    trusted: bool
+    identity: Identity
+
     async def select(self, query: Select) -> Rows: ...
 
     async def mutate(self, query: Mutation) -> list[dict[str, Any]]: ...
@@ -38,8 +43,20 @@ class AsyncBackend(Protocol):
 
     async def caller(self) -> Caller: ...
 
+    async def sign_in(self, email: str, password: str) -> None: ...
+
+    async def sign_out(self) -> None: ...
+
     def changes(
         self, table: WatchedTable, *, row_id: UUID | None = None
-    ) -> AsyncIterator[Signal]: ...
+    ) -> AsyncGenerator[Signal, None]: ...
+
+    async def read_credentials(self, data_source_id: UUID) -> dict[str, Any] | None:
+        """The sealed credentials envelope (trusted backends only)."""
+        ...
+
+    async def call_api(self, method: str, path: str, body: Any = None) -> Any:
+        """Call a Dashin REST API endpoint as this identity (HTTP backend only)."""
+        ...
 
     async def close(self) -> None: ...

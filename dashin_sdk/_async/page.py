@@ -34,7 +34,9 @@ class AsyncPage(Generic[T]):
 
     def __repr__(self) -> str:
         m = self.meta
-        return f"Page(page={m.page}, page_size={m.page_size}, total={m.total}, rows={len(self.data)})"
+        return (
+            f"Page(page={m.page}, page_size={m.page_size}, total={m.total}, rows={len(self.data)})"
+        )
 
     def __len__(self) -> int:
         return len(self.data)

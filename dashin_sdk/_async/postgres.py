@@ -11,22 +11,29 @@ are pipelined: identity, query and count travel in one round trip.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row, tuple_row
+from psycopg.rows import DictRow, dict_row, tuple_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from dashin_sdk import backoff, sql_compiler
 from dashin_sdk._async import _io
 from dashin_sdk._async.backend import Change, Resync, Signal, WatchedTable
-from dashin_sdk.errors import ConnectionError, DashinError, TimeoutError, api_error
+from dashin_sdk.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConnectionError,
+    DashinError,
+    TimeoutError,
+    api_error,
+)
 from dashin_sdk.identity import Caller, Identity
-from dashin_sdk.query import Delete, Insert, Mutation, Rows, Rpc, Select, Update
+from dashin_sdk.query import Delete, Insert, Mutation, Rows, Rpc, Select, Update, eq
 from dashin_sdk.settings import ClientOptions
 
 T = TypeVar("T")
@@ -35,6 +42,11 @@ _SET_IDENTITY = sql.SQL(
     "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)"
 )
 _CALLER = sql.SQL("select agency_id, role::text as role from public.user_profiles where id = %s")
+_SIGN_IN = sql.SQL(
+    "select id from auth.users where lower(email) = lower(%s)"
+    " and encrypted_password = extensions.crypt(%s, encrypted_password)"
+    " and deleted_at is null and (banned_until is null or banned_until < now())"
+)
 _CHANNELS: dict[str, str] = {
     "scraping_jobs": "job_status_change",
     "notifications": "new_notification",
@@ -49,9 +61,12 @@ def translate_error(exc: Exception) -> DashinError:
         return TimeoutError(f"statement timed out: {exc.diag.message_primary or exc}")
     if isinstance(exc, psycopg.Error):
         sqlstate = exc.sqlstate
-        if sqlstate is None or sqlstate.startswith("08") or isinstance(
-            exc, psycopg.OperationalError
-        ) and sqlstate is None:
+        if (
+            sqlstate is None
+            or sqlstate.startswith("08")
+            or (isinstance(exc, psycopg.OperationalError)
+            and sqlstate is None)
+        ):
             return ConnectionError(f"database connection failed: {exc}")
         diag = exc.diag
         return api_error(
@@ -69,6 +84,26 @@ def _retryable(error: DashinError, *, read_only: bool, sent: bool) -> bool:
     return read_only and isinstance(error, ConnectionError)
 
 
+Pool = AsyncConnectionPool[psycopg.AsyncConnection[DictRow]]
+
+
+def _new_pool(database_url: str, options: ClientOptions) -> Pool:
+    return AsyncConnectionPool(
+        database_url,
+        min_size=options.pool_min_size,
+        max_size=options.pool_max_size,
+        timeout=options.timeout,
+        open=False,
+        kwargs={
+            "autocommit": False,
+            "row_factory": dict_row,
+            "connect_timeout": max(1, int(options.timeout)),
+        },
+        name="dashin",
+        connection_class=psycopg.AsyncConnection[DictRow],
+    )
+
+
 class AsyncPostgresBackend:
     def __init__(
         self,
@@ -76,44 +111,36 @@ class AsyncPostgresBackend:
         options: ClientOptions,
         identity: Identity | None = None,
         *,
-        pool: AsyncConnectionPool[Any] | None = None,
+        parent: AsyncPostgresBackend | None = None,
     ) -> None:
         self._url = database_url
         self._options = options
         self.identity = identity or Identity.service()
-        self._owns_pool = pool is None
-        self._pool = pool or AsyncConnectionPool(
-            database_url,
-            min_size=options.pool_min_size,
-            max_size=options.pool_max_size,
-            timeout=options.timeout,
-            open=False,
-            kwargs={
-                "autocommit": False,
-                "row_factory": dict_row,
-                "connect_timeout": max(1, int(options.timeout)),
-            },
-            name="dashin",
-        )
-        self._opened = not self._owns_pool
+        # Identities derived with with_identity() share the pool of the backend that made it.
+        self._root: AsyncPostgresBackend = self if parent is None else parent._root
+        self._pool: Pool = _new_pool(database_url, options) if parent is None else parent._pool
+        self._opened = False
         self._caller: Caller | None = None
 
     def with_identity(self, identity: Identity) -> AsyncPostgresBackend:
         """A backend acting as ``identity`` over the same pool (the pool stays ours)."""
-        return AsyncPostgresBackend(self._url, self._options, identity, pool=self._pool)
+        return AsyncPostgresBackend(self._url, self._options, identity, parent=self)
 
     async def close(self) -> None:
-        if self._owns_pool and self._opened:
-            await self._pool.close()
-            self._opened = False
+        """Close the pool; only the client that created it may (derived ones share it)."""
+        root = self._root
+        if root is self and root._opened:
+            await root._pool.close()
+            root._opened = False
 
     async def _open(self) -> None:
-        if not self._opened:
-            self._opened = True
-            await self._pool.open()
+        root = self._root
+        if not root._opened:
+            root._opened = True
+            await root._pool.open()
 
     async def _call(
-        self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *, read_only: bool
+        self, work: Callable[[psycopg.AsyncConnection[DictRow]], Awaitable[T]], *, read_only: bool
     ) -> T:
         """Run ``work`` in one transaction as the identity, retrying only what is safe."""
         await self._open()
@@ -140,7 +167,7 @@ class AsyncPostgresBackend:
     async def select(self, query: Select) -> Rows:
         statement, params = sql_compiler.select(query)
 
-        async def work(conn: psycopg.AsyncConnection[Any]) -> Rows:
+        async def work(conn: psycopg.AsyncConnection[DictRow]) -> Rows:
             cursor = await conn.execute(statement, params)
             count_cursor = None
             if query.count:
@@ -163,7 +190,7 @@ class AsyncPostgresBackend:
         elif isinstance(query, Delete):
             statement, params = sql_compiler.delete(query)
 
-        async def work(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+        async def work(conn: psycopg.AsyncConnection[DictRow]) -> list[dict[str, Any]]:
             cursor = await conn.execute(statement, params)
             if cursor.description is None:
                 return []
@@ -175,7 +202,7 @@ class AsyncPostgresBackend:
     async def rpc(self, query: Rpc) -> Any:
         statement, params = sql_compiler.rpc(query)
 
-        async def work(conn: psycopg.AsyncConnection[Any]) -> Any:
+        async def work(conn: psycopg.AsyncConnection[DictRow]) -> Any:
             cursor = conn.cursor(row_factory=tuple_row)
             await cursor.execute(statement, params)
             rows = await cursor.fetchall()
@@ -184,6 +211,38 @@ class AsyncPostgresBackend:
             return rows[0][0] if rows else None
 
         return await self._call(work, read_only=query.read_only)
+
+    trusted = True
+
+    async def read_credentials(self, data_source_id: UUID) -> dict[str, Any] | None:
+        # Holding the database URL makes this process trusted: read as the service role.
+        service = (
+            self if self.identity.role == "service_role" else self.with_identity(Identity.service())
+        )
+        query = Select("data_sources", ("credentials",), (eq("id", data_source_id),), limit=1)
+        rows = (await service.select(query)).rows
+        envelope: dict[str, Any] | None = rows[0]["credentials"] if rows else None
+        return envelope
+
+    async def call_api(self, method: str, path: str, body: Any = None) -> Any:
+        raise ConfigurationError(
+            f"{method} {path}: the direct backend runs everything in-process; no API call needed"
+        )
+
+    async def sign_in(self, email: str, password: str) -> None:
+        """Check the password against ``auth.users`` (as GoTrue would) and act as that user."""
+        await self._open()
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(_SIGN_IN, (email, password))
+            found = await cursor.fetchone()
+        if found is None:
+            raise AuthenticationError("invalid login credentials", code="invalid_credentials")
+        self.identity = Identity.user(found["id"])
+        self._caller = None
+
+    async def sign_out(self) -> None:
+        self.identity = Identity.service()
+        self._caller = None
 
     async def caller(self) -> Caller:
         if self._caller is None:
@@ -204,7 +263,7 @@ class AsyncPostgresBackend:
 
     async def changes(
         self, table: WatchedTable, *, row_id: UUID | None = None
-    ) -> AsyncIterator[Signal]:
+    ) -> AsyncGenerator[Signal, None]:
         """LISTEN on the table's ``pg_notify`` channel; reconnect and resync on failure."""
         channel = _CHANNELS[table]
         own_user = str(self.identity.user_id) if self.identity.user_id else None

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from websockets.sync.client import ClientConnection, connect
+
+T = TypeVar("T")
 
 
 def sleep(seconds: float) -> None:
@@ -31,3 +34,7 @@ def send(ws: ClientConnection, text: str) -> None:
 
 def close(ws: ClientConnection) -> None:
     ws.close()
+
+
+def run_blocking(function: Callable[..., T], *args: Any) -> T:
+    return function(*args)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class PageMeta(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    model_config = ConfigDict(frozen=True, serialize_by_alias=True)
 
     total: int
     page: int
-    page_size: int = Field(alias="pageSize")
-    has_more: bool = Field(alias="hasMore")
+    page_size: int = Field(
+        validation_alias=AliasChoices("page_size", "pageSize"), serialization_alias="pageSize"
+    )
+    has_more: bool = Field(
+        validation_alias=AliasChoices("has_more", "hasMore"), serialization_alias="hasMore"
+    )

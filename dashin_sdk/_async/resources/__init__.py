@@ -1,0 +1,1 @@
+"""Resources: one class per spec endpoint group, backend-neutral."""

@@ -1,0 +1,108 @@
+"""What every resource shares: paging, fetch-one, change-one with precise errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+from uuid import UUID
+
+from dashin_sdk._async.backend import AsyncBackend
+from dashin_sdk._async.page import AsyncPage
+from dashin_sdk.errors import NotFoundError, PermissionDeniedError
+from dashin_sdk.identity import Caller
+from dashin_sdk.models._base import Row
+from dashin_sdk.models.page import PageMeta
+from dashin_sdk.models.tables import columns_of
+from dashin_sdk.query import Condition, Delete, Order, Select, Update, eq
+
+R = TypeVar("R", bound=Row)
+
+
+class AsyncResource:
+    table: str = ""
+
+    def __init__(self, backend: AsyncBackend) -> None:
+        self._backend = backend
+
+    async def _agency_scope(self, agency_id: UUID | None) -> list[Condition]:
+        """Narrow to one agency: the one asked for, else the caller's own.
+
+        RLS would filter to the own agency anyway; saying it lets Postgres walk the
+        ``(agency_id, ..., created_at)`` indexes in order instead of sorting every visible row.
+        """
+        if agency_id is not None:
+            return [eq("agency_id", agency_id)]
+        caller: Caller = await self._backend.caller()
+        if caller.sees_all_agencies or caller.agency_id is None:
+            return []
+        return [eq("agency_id", caller.agency_id)]
+
+    async def _page(
+        self,
+        model: type[R],
+        where: Sequence[Condition],
+        order: Sequence[Order],
+        page: int,
+        page_size: int,
+        *,
+        table: str | None = None,
+    ) -> AsyncPage[R]:
+        query = Select(
+            table=table or self.table,
+            columns=columns_of(model),
+            where=tuple(where),
+            order=(*order, Order("id", descending=order[0].descending if order else False)),
+            offset=(page - 1) * page_size,
+            limit=page_size,
+            count=True,
+        )
+        result = await self._backend.select(query)
+        total = result.total or 0
+        data = [model.model_validate(row) for row in result.rows]
+
+        async def fetch(next_page: int) -> AsyncPage[R]:
+            return await self._page(model, where, order, next_page, page_size, table=table)
+
+        meta = PageMeta(
+            total=total,
+            page=page,
+            page_size=page_size,
+            has_more=(page - 1) * page_size + len(data) < total,
+        )
+        return AsyncPage(data, meta, fetch)
+
+    async def _get(self, model: type[R], row_id: UUID, *, table: str | None = None) -> R:
+        query = Select(table or self.table, columns_of(model), (eq("id", row_id),), limit=1)
+        result = await self._backend.select(query)
+        if not result.rows:
+            raise NotFoundError(
+                f"{table or self.table} {row_id} not found", code="PGRST116", status=406
+            )
+        return model.model_validate(result.rows[0])
+
+    async def _exists(self, row_id: UUID, table: str | None = None) -> bool:
+        query = Select(table or self.table, ("id",), (eq("id", row_id),), limit=1)
+        return bool((await self._backend.select(query)).rows)
+
+    async def _missing(self, action: str, row_id: UUID) -> Exception:
+        """Why a change matched no row: hidden / absent, or visible but not changeable."""
+        if await self._exists(row_id):
+            return PermissionDeniedError(
+                f"not allowed to {action} {self.table} {row_id}", code="42501", status=403
+            )
+        return NotFoundError(f"{self.table} {row_id} not found", code="PGRST116", status=406)
+
+    async def _update(self, model: type[R], row_id: UUID, values: dict[str, Any]) -> R:
+        if not values:
+            return await self._get(model, row_id)
+        rows = await self._backend.mutate(
+            Update(self.table, values, (eq("id", row_id),), columns_of(model))
+        )
+        if not rows:
+            raise await self._missing("update", row_id)
+        return model.model_validate(rows[0])
+
+    async def _delete(self, row_id: UUID) -> None:
+        rows = await self._backend.mutate(Delete(self.table, (eq("id", row_id),), ("id",)))
+        if not rows:
+            raise await self._missing("delete", row_id)

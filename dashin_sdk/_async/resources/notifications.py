@@ -1,0 +1,103 @@
+"""``dx.notifications``: the caller's own notifications, and a live stream of new ones."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncGenerator, Iterable
+from contextlib import aclosing
+from datetime import datetime
+from uuid import UUID
+
+import pydantic
+
+from dashin_sdk import validation as v
+from dashin_sdk._async.backend import Change
+from dashin_sdk._async.page import AsyncPage
+from dashin_sdk._async.resources._base import AsyncResource
+from dashin_sdk.models.events import NotificationEvent
+from dashin_sdk.models.tables import Notification, columns_of
+from dashin_sdk.query import Condition, Filter, Order, Select, Update, eq, is_in
+
+
+class AsyncNotifications(AsyncResource):
+    table = "notifications"
+
+    async def list(
+        self, *, unread_only: bool = False, page: int = 1, page_size: int = 20
+    ) -> AsyncPage[Notification]:
+        """Newest first. RLS shows each user only their own."""
+        page, page_size = v.page_args(page, page_size)
+        where: builtins.list[Condition] = []
+        caller = await self._backend.caller()
+        if caller.user_id is not None:
+            where.append(eq("user_id", caller.user_id))
+        if unread_only:
+            where.append(eq("read", False))
+        return await self._page(
+            Notification, where, [Order("created_at", descending=True)], page, page_size
+        )
+
+    async def mark_read(self, ids: Iterable[UUID | str]) -> int:
+        """Mark these notifications read; returns how many changed."""
+        wanted = v.uuid_list("ids", ids)
+        rows = await self._backend.mutate(
+            Update(self.table, {"read": True}, (is_in("id", wanted), eq("read", False)), ("id",))
+        )
+        return len(rows)
+
+    async def stream(self) -> AsyncGenerator[NotificationEvent, None]:
+        """Yield each new notification as it arrives (forever; break to stop).
+
+        After a reconnect, notifications created while disconnected are read and yielded,
+        in order, before live ones.
+        """
+        seen: set[UUID] = set()
+        since: datetime | None = None
+        primed = False
+        signals = self._backend.changes("notifications")
+        async with aclosing(signals):
+            async for signal in signals:
+                record = _record(signal)
+                if not primed:
+                    # Start from now: what existed before the stream opened is not replayed.
+                    primed = True
+                    latest = await self._latest()
+                    if latest is not None:
+                        since = latest.created_at
+                        seen.add(latest.id)
+                    if record is None:
+                        continue
+                fresh = [record] if record is not None else await self._since(since)
+                for notification in fresh:
+                    if notification.id in seen:
+                        continue
+                    seen.add(notification.id)
+                    if since is None or notification.created_at > since:
+                        since = notification.created_at
+                    yield NotificationEvent(notification=notification)
+
+    async def _latest(self) -> Notification | None:
+        page = await self.list(page_size=1)
+        return page.data[0] if page.data else None
+
+    async def _since(self, since: datetime | None) -> builtins.list[Notification]:
+        caller = await self._backend.caller()
+        where: builtins.list[Condition] = (
+            [] if since is None else [Filter("created_at", "gte", since)]
+        )
+        if caller.user_id is not None:
+            where.append(eq("user_id", caller.user_id))
+        query = Select(
+            self.table, columns_of(Notification), tuple(where), (Order("created_at"),), limit=500
+        )
+        rows = (await self._backend.select(query)).rows
+        return [Notification.model_validate(row) for row in rows]
+
+
+def _record(signal: object) -> Notification | None:
+    if isinstance(signal, Change) and signal.record is not None:
+        try:
+            return Notification.model_validate(signal.record)
+        except pydantic.ValidationError:
+            return None
+    return None

@@ -1,0 +1,148 @@
+"""``dx.queue``: the job queue as a worker sees it (service role only).
+
+Thin, typed wrappers over the SQL functions that own the rules (claiming with SKIP LOCKED,
+leases, checkpoints, retries): a worker never writes job state directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from uuid import UUID
+
+from dashin_sdk import validation as v
+from dashin_sdk._async.resources._base import AsyncResource
+from dashin_sdk.errors import invalid_argument
+from dashin_sdk.models.enums import JobStatus, LogLevel
+from dashin_sdk.models.tables import ScrapingJob
+from dashin_sdk.query import Insert, Rpc
+
+
+class AsyncQueue(AsyncResource):
+    table = "scraping_jobs"
+
+    async def claim_next(self, worker_id: str, *, lease_seconds: int = 60) -> ScrapingJob | None:
+        """The oldest runnable job, now running under this worker's lease; ``None`` if idle."""
+        args = {"worker_id": _worker(worker_id), "lease_seconds": _lease(lease_seconds)}
+        rows = await self._backend.rpc(Rpc("claim_next_job", args, shape="rows"))
+        return ScrapingJob.model_validate(rows[0]) if rows else None
+
+    async def heartbeat(
+        self, job_id: UUID | str, worker_id: str, *, lease_seconds: int = 60
+    ) -> JobStatus:
+        """Renew the lease; anything but ``running`` means stop after this batch."""
+        args = {
+            "job_id": v.uuid_arg("job_id", job_id),
+            "worker_id": _worker(worker_id),
+            "lease_seconds": _lease(lease_seconds),
+        }
+        return JobStatus(await self._backend.rpc(Rpc("heartbeat_job", args)))
+
+    async def checkpoint(
+        self,
+        job_id: UUID | str,
+        worker_id: str,
+        *,
+        checkpoint: Mapping[str, Any],
+        progress: int,
+        records_processed: int,
+        records_qualified: int,
+        records_rejected: int,
+        lease_seconds: int = 60,
+    ) -> JobStatus:
+        """Record a committed batch: cursor, progress (0-100) and absolute counters."""
+        if not 0 <= progress <= 100:
+            raise invalid_argument("progress", f"must be 0..100, got {progress}")
+        args = {
+            "job_id": v.uuid_arg("job_id", job_id),
+            "worker_id": _worker(worker_id),
+            "checkpoint": dict(checkpoint),
+            "progress": progress,
+            "records_processed": records_processed,
+            "records_qualified": records_qualified,
+            "records_rejected": records_rejected,
+            "lease_seconds": _lease(lease_seconds),
+        }
+        return JobStatus(await self._backend.rpc(Rpc("checkpoint_job", args)))
+
+    async def complete(
+        self,
+        job_id: UUID | str,
+        worker_id: str,
+        *,
+        result_file_url: str | None = None,
+        raw_data_url: str | None = None,
+    ) -> ScrapingJob:
+        args = {
+            "job_id": v.uuid_arg("job_id", job_id),
+            "worker_id": _worker(worker_id),
+            "result_file_url": result_file_url,
+            "raw_data_url": raw_data_url,
+        }
+        return ScrapingJob.model_validate(
+            await self._backend.rpc(Rpc("complete_job", args, shape="object"))
+        )
+
+    async def fail(
+        self,
+        job_id: UUID | str,
+        worker_id: str,
+        error: str,
+        *,
+        retryable: bool = False,
+        details: Mapping[str, Any] | None = None,
+    ) -> ScrapingJob:
+        """Record an error: a retryable one re-queues with backoff while attempts remain."""
+        args = {
+            "job_id": v.uuid_arg("job_id", job_id),
+            "worker_id": _worker(worker_id),
+            "error": error,
+            "retryable": retryable,
+            "details": dict(details or {}),
+        }
+        return ScrapingJob.model_validate(
+            await self._backend.rpc(Rpc("fail_job", args, shape="object"))
+        )
+
+    async def release(self, job_id: UUID | str, worker_id: str) -> ScrapingJob:
+        """Give the job back without counting an attempt (graceful shutdown, pause, cancel)."""
+        args = {"job_id": v.uuid_arg("job_id", job_id), "worker_id": _worker(worker_id)}
+        return ScrapingJob.model_validate(
+            await self._backend.rpc(Rpc("release_job", args, shape="object"))
+        )
+
+    async def add_logs(
+        self,
+        job_id: UUID | str,
+        agency_id: UUID | str,
+        entries: Iterable[tuple[LogLevel | str, str, Mapping[str, Any]]],
+    ) -> int:
+        """Append log lines in one insert; returns how many were written."""
+        job = v.uuid_arg("job_id", job_id)
+        agency = v.uuid_arg("agency_id", agency_id)
+        rows = tuple(
+            {
+                "job_id": job,
+                "agency_id": agency,
+                "level": v.enum_arg("level", LogLevel, level).value,
+                "message": message,
+                "details": dict(details),
+            }
+            for level, message, details in entries
+        )
+        if not rows:
+            return 0
+        return len(await self._backend.mutate(Insert("scraping_job_logs", rows, ("id",))))
+
+
+def _worker(worker_id: str) -> str:
+    worker_id = v.text_arg("worker_id", worker_id)
+    if not worker_id.strip():
+        raise invalid_argument("worker_id", "must not be blank")
+    return worker_id
+
+
+def _lease(seconds: int) -> int:
+    if not isinstance(seconds, int) or not 5 <= seconds <= 3600:
+        raise invalid_argument("lease_seconds", f"must be 5..3600, got {seconds!r}")
+    return seconds
