@@ -64,8 +64,7 @@ def translate_error(exc: Exception) -> DashinError:
         if (
             sqlstate is None
             or sqlstate.startswith("08")
-            or (isinstance(exc, psycopg.OperationalError)
-            and sqlstate is None)
+            or (isinstance(exc, psycopg.OperationalError) and sqlstate is None)
         ):
             return ConnectionError(f"database connection failed: {exc}")
         diag = exc.diag
