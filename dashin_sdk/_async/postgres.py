@@ -191,7 +191,10 @@ class AsyncPostgresBackend:
 
         async def work(conn: psycopg.AsyncConnection[DictRow]) -> list[dict[str, Any]]:
             cursor = await conn.execute(statement, params)
-            if cursor.description is None:
+            # In pipeline mode ``cursor.description`` stays None until a fetch syncs the
+            # pipeline, so whether rows come back is decided by the query, not the cursor.
+            # Errors of a statement without RETURNING surface when the pipeline block ends.
+            if not query.returning:
                 return []
             rows: list[dict[str, Any]] = await cursor.fetchall()
             return rows

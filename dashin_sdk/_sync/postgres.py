@@ -190,7 +190,10 @@ class PostgresBackend:
 
         def work(conn: psycopg.Connection[DictRow]) -> list[dict[str, Any]]:
             cursor = conn.execute(statement, params)
-            if cursor.description is None:
+            # In pipeline mode ``cursor.description`` stays None until a fetch syncs the
+            # pipeline, so whether rows come back is decided by the query, not the cursor.
+            # Errors of a statement without RETURNING surface when the pipeline block ends.
+            if not query.returning:
                 return []
             rows: list[dict[str, Any]] = cursor.fetchall()
             return rows

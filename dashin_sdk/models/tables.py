@@ -1,6 +1,6 @@
 """One model per table, with exactly the columns an API role may read.
 
-``tests/integration/test_models_schema.py`` compares every field with the live catalog (name,
+``tests/integration/sdk/test_models_schema.py`` compares every field with the live catalog (name,
 nullability, enum values), so a migration that changes a column fails the suite until the model
 follows.
 """
@@ -183,6 +183,7 @@ class AuditLogEntry(Row):
     id: int
     table_name: str
     row_id: UUID | None
+    row_ids: list[UUID] | None  # every row an insert statement created (row_id is then null)
     action: AuditAction
     actor_id: UUID | None
     actor_role: str

@@ -9,7 +9,7 @@ from uuid import UUID
 from dashin_sdk import validation as v
 from dashin_sdk._async.page import AsyncPage
 from dashin_sdk._async.resources._base import AsyncResource
-from dashin_sdk.errors import NotFoundError
+from dashin_sdk.errors import NotFoundError, PermissionDeniedError
 from dashin_sdk.models._base import validate_input
 from dashin_sdk.models.analytics import (
     AnalyticsRange,
@@ -44,13 +44,14 @@ class AsyncCampaigns(AsyncResource):
         """``GET /campaigns``: a page of the campaigns this identity may see."""
         page, page_size = v.page_args(page, page_size)
         column, descending = v.sort_args(sort_by, sort_order, SORTABLE)
-        where: builtins.list[Condition] = await self._agency_scope(
-            v.optional_uuid("agency_id", agency_id)
-        )
+        # Every argument is checked before the agency scope, which may query the caller.
+        agency = v.optional_uuid("agency_id", agency_id)
+        filters: builtins.list[Condition] = []
         if status is not None:
-            where.append(eq("status", v.enum_arg("status", CampaignStatus, status)))
+            filters.append(eq("status", v.enum_arg("status", CampaignStatus, status)))
         if search:
-            where.append(text_search(["name"], v.text_arg("search", search)))
+            filters.append(text_search(["name"], v.text_arg("search", search)))
+        where = [*await self._agency_scope(agency), *filters]
         return await self._page(Campaign, where, [Order(column, descending)], page, page_size)
 
     async def get(self, campaign_id: UUID | str) -> Campaign:
@@ -124,4 +125,15 @@ class AsyncCampaigns(AsyncResource):
         )
         rows = await self._backend.mutate(Delete("campaign_members", where, ("user_id",)))
         if not rows:
-            raise NotFoundError(f"user {user_id} is not a member of campaign {campaign_id}")
+            visible = Select("campaign_members", ("user_id",), where, limit=1)
+            if (await self._backend.select(visible)).rows:
+                raise PermissionDeniedError(
+                    f"not allowed to remove members of campaign {campaign_id}",
+                    code="42501",
+                    status=403,
+                )
+            raise NotFoundError(
+                f"user {user_id} is not a member of campaign {campaign_id}",
+                code="PGRST116",
+                status=406,
+            )

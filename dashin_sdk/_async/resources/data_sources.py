@@ -47,15 +47,16 @@ class AsyncDataSources(AsyncResource):
         """``GET /data-sources`` (never with credentials: ``has_credentials`` says if set)."""
         page, page_size = v.page_args(page, page_size)
         column, descending = v.sort_args(sort_by, sort_order, SORTABLE)
-        where: builtins.list[Condition] = await self._agency_scope(
-            v.optional_uuid("agency_id", agency_id)
-        )
+        # Every argument is checked before the agency scope, which may query the caller.
+        agency = v.optional_uuid("agency_id", agency_id)
+        filters: builtins.list[Condition] = []
         if type is not None:
-            where.append(eq("type", v.enum_arg("type", DataSourceType, type)))
+            filters.append(eq("type", v.enum_arg("type", DataSourceType, type)))
         if status is not None:
-            where.append(eq("status", v.enum_arg("status", DataSourceStatus, status)))
+            filters.append(eq("status", v.enum_arg("status", DataSourceStatus, status)))
         if search:
-            where.append(text_search(["name"], v.text_arg("search", search)))
+            filters.append(text_search(["name"], v.text_arg("search", search)))
+        where = [*await self._agency_scope(agency), *filters]
         return await self._page(DataSource, where, [Order(column, descending)], page, page_size)
 
     async def get(self, data_source_id: UUID | str) -> DataSource:

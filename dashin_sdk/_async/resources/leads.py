@@ -55,26 +55,27 @@ class AsyncLeads(AsyncResource):
         """``GET /leads``: filtered, searched (name, email, company), sorted, paged."""
         page, page_size = v.page_args(page, page_size)
         column, descending = v.sort_args(sort_by, sort_order, SORTABLE)
-        where: builtins.list[Condition] = await self._agency_scope(
-            v.optional_uuid("agency_id", agency_id)
-        )
+        # Every argument is checked before the agency scope, which may query the caller.
+        agency = v.optional_uuid("agency_id", agency_id)
+        filters: builtins.list[Condition] = []
         if campaign_id is not None:
-            where.append(eq("campaign_id", v.uuid_arg("campaign_id", campaign_id)))
+            filters.append(eq("campaign_id", v.uuid_arg("campaign_id", campaign_id)))
         if status is not None:
-            where.append(eq("status", v.enum_arg("status", LeadStatus, status)))
+            filters.append(eq("status", v.enum_arg("status", LeadStatus, status)))
         if qualification_status is not None:
-            where.append(
+            filters.append(
                 eq(
                     "qualification_status",
                     v.enum_arg("qualification_status", QualificationStatus, qualification_status),
                 )
             )
         if priority is not None:
-            where.append(eq("priority", v.enum_arg("priority", LeadPriority, priority)))
+            filters.append(eq("priority", v.enum_arg("priority", LeadPriority, priority)))
         if assigned_to is not None:
-            where.append(eq("assigned_to", v.uuid_arg("assigned_to", assigned_to)))
+            filters.append(eq("assigned_to", v.uuid_arg("assigned_to", assigned_to)))
         if search:
-            where.append(text_search(SEARCHED, v.text_arg("search", search)))
+            filters.append(text_search(SEARCHED, v.text_arg("search", search)))
+        where = [*await self._agency_scope(agency), *filters]
         return await self._page(Lead, where, [Order(column, descending)], page, page_size)
 
     async def get(self, lead_id: UUID | str) -> Lead:
@@ -120,13 +121,18 @@ class AsyncLeads(AsyncResource):
         responded: bool = False,
     ) -> Lead:
         """``POST /leads/:id/contact``: stamps contact times, moves new → contacted."""
+        lead = v.uuid_arg("lead_id", lead_id)
         args = {
-            "lead_id": v.uuid_arg("lead_id", lead_id),
+            "lead_id": lead,
             "channel": None if channel is None else v.text_arg("channel", channel),
             "note": None if note is None else v.text_arg("note", note, max_length=2000),
             "responded": bool(responded),
         }
-        row = await self._backend.rpc(Rpc("record_lead_contact", args, shape="object"))
+        try:
+            row = await self._backend.rpc(Rpc("record_lead_contact", args, shape="object"))
+        except NotFoundError:
+            # The function cannot tell "hidden" from "visible but not yours to change".
+            raise await self._missing("update", lead) from None
         return Lead.model_validate(row)
 
     async def bulk_update(

@@ -53,20 +53,17 @@ class AsyncNotifications(AsyncResource):
         """
         seen: set[UUID] = set()
         since: datetime | None = None
-        primed = False
+        # Start from now: what existed before the stream opened is not replayed. Read "now"
+        # before subscribing, so one created in between is caught by the first resync
+        # rather than mistaken for an old one.
+        latest = await self._latest()
+        if latest is not None:
+            since = latest.created_at
+            seen.add(latest.id)
         signals = self._backend.changes("notifications")
         async with aclosing(signals):
             async for signal in signals:
                 record = _record(signal)
-                if not primed:
-                    # Start from now: what existed before the stream opened is not replayed.
-                    primed = True
-                    latest = await self._latest()
-                    if latest is not None:
-                        since = latest.created_at
-                        seen.add(latest.id)
-                    if record is None:
-                        continue
                 fresh = [record] if record is not None else await self._since(since)
                 for notification in fresh:
                     if notification.id in seen:

@@ -42,15 +42,16 @@ class Jobs(Resource):
     ) -> Page[ScrapingJob]:
         page, page_size = v.page_args(page, page_size)
         column, descending = v.sort_args(sort_by, sort_order, SORTABLE)
-        where: builtins.list[Condition] = self._agency_scope(
-            v.optional_uuid("agency_id", agency_id)
-        )
+        # Every argument is checked before the agency scope, which may query the caller.
+        agency = v.optional_uuid("agency_id", agency_id)
+        filters: builtins.list[Condition] = []
         if status is not None:
-            where.append(eq("status", v.enum_arg("status", JobStatus, status)))
+            filters.append(eq("status", v.enum_arg("status", JobStatus, status)))
         if data_source_id is not None:
-            where.append(eq("data_source_id", v.uuid_arg("data_source_id", data_source_id)))
+            filters.append(eq("data_source_id", v.uuid_arg("data_source_id", data_source_id)))
         if campaign_id is not None:
-            where.append(eq("campaign_id", v.uuid_arg("campaign_id", campaign_id)))
+            filters.append(eq("campaign_id", v.uuid_arg("campaign_id", campaign_id)))
+        where = [*self._agency_scope(agency), *filters]
         return self._page(ScrapingJob, where, [Order(column, descending)], page, page_size)
 
     def get(self, job_id: UUID | str) -> ScrapingJob:

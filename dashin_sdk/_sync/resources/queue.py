@@ -7,16 +7,50 @@ leases, checkpoints, retries): a worker never writes job state directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from contextlib import closing
 from typing import Any
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from dashin_sdk import validation as v
+from dashin_sdk._sync.backend import Change
 from dashin_sdk._sync.resources._base import Resource
-from dashin_sdk.errors import invalid_argument
+from dashin_sdk.credentials import CredentialsKeyring
+from dashin_sdk.errors import ConfigurationError, invalid_argument
 from dashin_sdk.models.enums import JobStatus, LogLevel
 from dashin_sdk.models.tables import ScrapingJob
 from dashin_sdk.query import Insert, Rpc
+
+
+class BatchRejection(BaseModel):
+    """A record the database refused: its 0-based position in the batch and why."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    index: int
+    reason: str
+
+
+class IngestResult(BaseModel):
+    """What ``ingest_job_batch`` committed: the upsert's counts and the job as stored.
+
+    ``records_*`` are the job's absolute counters after the batch (database rejections
+    included); continue counting from them. ``status`` other than ``running`` means stop.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    status: JobStatus
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    rejections: tuple[BatchRejection, ...] = Field(default_factory=tuple)
+    records_processed: int
+    records_qualified: int
+    records_rejected: int
 
 
 class Queue(Resource):
@@ -109,6 +143,77 @@ class Queue(Resource):
         return ScrapingJob.model_validate(
             self._backend.rpc(Rpc("release_job", args, shape="object"))
         )
+
+    def ingest_batch(
+        self,
+        job_id: UUID | str,
+        worker_id: str,
+        *,
+        records: Sequence[Mapping[str, Any]],
+        checkpoint: Mapping[str, Any],
+        progress: int,
+        records_processed: int,
+        records_qualified: int,
+        records_rejected: int,
+        lease_seconds: int = 60,
+    ) -> IngestResult:
+        """Upsert a batch of the job's leads and checkpoint the job in one transaction.
+
+        ``checkpoint`` is the connector cursor *after* this batch and the counters are
+        absolute (this batch included), so replaying a batch after a crash is harmless.
+        Raises ``InvalidStateError`` (PT409) when this worker no longer holds the job.
+        """
+        if not 0 <= progress <= 100:
+            raise invalid_argument("progress", f"must be 0..100, got {progress}")
+        args = {
+            "job_id": v.uuid_arg("job_id", job_id),
+            "worker_id": _worker(worker_id),
+            "records": [dict(record) for record in records],
+            "checkpoint": dict(checkpoint),
+            "progress": progress,
+            "records_processed": records_processed,
+            "records_qualified": records_qualified,
+            "records_rejected": records_rejected,
+            "lease_seconds": _lease(lease_seconds),
+        }
+        return IngestResult.model_validate(self._backend.rpc(Rpc("ingest_job_batch", args)))
+
+    def source_credentials(
+        self, data_source_id: UUID | str, *, keyring: CredentialsKeyring | None = None
+    ) -> dict[str, Any] | None:
+        """The data source's decrypted credentials (trusted processes only); ``None`` if unset.
+
+        The key comes from ``DASHIN_CREDENTIALS_KEY`` unless a ``keyring`` is given, and is
+        only needed when the source has credentials. Never log the result.
+        """
+        if not self._backend.trusted:
+            raise ConfigurationError(
+                "opening data-source credentials needs the direct backend or a service-role key"
+            )
+        envelope = self._backend.read_credentials(v.uuid_arg("data_source_id", data_source_id))
+        if not envelope:
+            return None
+        return (keyring or CredentialsKeyring.from_env()).open(envelope)
+
+    def record_source_failure(self, data_source_id: UUID | str, message: str) -> None:
+        """Mark the data source as failing its connection (status ``error``, last_test_error)."""
+        args = {
+            "data_source_id": v.uuid_arg("data_source_id", data_source_id),
+            "success": False,
+            "message": message,
+        }
+        self._backend.rpc(Rpc("record_data_source_test", args))
+
+    def wakeups(self) -> Generator[UUID | None, None]:
+        """Yield whenever a job may have become runnable: a job's id, or ``None`` to re-check.
+
+        Fed by the job change stream (NOTIFY on the direct backend, Realtime over HTTP); a
+        worker still polls on a timer in case a wake-up is lost.
+        """
+        signals = self._backend.changes("scraping_jobs")
+        with closing(signals):
+            for signal in signals:
+                yield signal.row_id if isinstance(signal, Change) else None
 
     def add_logs(
         self,

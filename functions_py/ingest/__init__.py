@@ -1,0 +1,1 @@
+"""Turning connector records into leads: normalisation, qualification, raw archive."""

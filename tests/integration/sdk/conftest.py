@@ -1,0 +1,38 @@
+"""Fixtures for the SDK's direct-backend tests: a service-role client per test database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import pytest
+
+from dashin_sdk import Dashin
+from dashin_sdk.credentials import new_key
+from tests.support.factories import Conn
+
+# One key for the whole module: envelopes sealed in one test open in the next.
+CREDENTIALS_KEY = new_key("test-k1")
+
+AsUser = Callable[[str], Dashin]
+
+
+@pytest.fixture
+def dx(fresh_db_url: str) -> Iterator[Dashin]:
+    """The service-role client on a database of this test's own."""
+    client = Dashin(database_url=fresh_db_url, credentials_key=CREDENTIALS_KEY)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def as_user(dx: Dashin) -> AsUser:
+    """``as_user(user_id)``: a client acting as that seeded user (shares ``dx``'s pool)."""
+    return dx.as_user
+
+
+def column(conn: Conn, query: str, params: Sequence[object] = ()) -> list[Any]:
+    """The first column of every row of ``query``, run as the superuser (the oracle)."""
+    return [row[0] for row in conn.execute(query, params).fetchall()]  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+"""Connector errors: a transient one is retried (with the SQL's backoff) and then succeeds;
+a permanent one fails the job and keeps what was imported; refused credentials also mark
+the data source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dashin_sdk.models.enums import DataSourceStatus, JobStatus
+from tests.integration.worker.conftest import Queue
+from tests.integration.worker.expected import expected_for, sample_csv
+
+
+def test_transient_failure_is_retried_then_succeeds(queue: Queue, tmp_path: Path) -> None:
+    csv = tmp_path / "leads.csv"
+    sample_csv(csv, rows=1_000)
+    want = expected_for(csv)
+    marker = tmp_path / "failed-once"
+    setup = queue.job(
+        csv, connector="FlakyCsv", config={"marker": str(marker)}, job_config={"batch_size": 200}
+    )
+
+    queue.finish(queue.worker("--burst", worker_id="w-flaky"))
+    retrying = queue.get(setup.job_id)
+    assert marker.exists()
+    assert retrying.status is JobStatus.PENDING
+    assert retrying.error_count == 1
+    assert retrying.errors[0]["retryable"] is True
+    assert "503" in retrying.errors[0]["message"]
+    assert retrying.run_after is not None
+    assert retrying.run_after > retrying.updated_at
+
+    queue.run_now(setup.job_id)
+    queue.finish(queue.worker("--burst", worker_id="w-flaky"))
+    done = queue.get(setup.job_id)
+    assert done.status is JobStatus.COMPLETED
+    assert done.attempts == 2
+    assert done.records_processed == want.rows
+    assert done.records_qualified == want.qualified
+    assert queue.campaign_leads(setup.campaign_id) == want.unique_valid
+    assert queue.duplicate_emails(setup.campaign_id) == 0
+
+
+def test_permanent_failure_fails_the_job_and_keeps_partial_results(
+    queue: Queue, tmp_path: Path
+) -> None:
+    csv = tmp_path / "leads.csv"
+    sample_csv(csv, rows=1_000)
+    want = expected_for(csv)
+    setup = queue.job(
+        csv,
+        connector="BrokenCsv",
+        config={"fail_after_line": 400},
+        job_config={"batch_size": 100, "flush_records": 100},
+    )
+
+    queue.finish(queue.worker("--burst", worker_id="w-broken"))
+
+    job = queue.get(setup.job_id)
+    assert job.status is JobStatus.FAILED
+    assert job.error_count == 1
+    assert job.errors[0]["retryable"] is False
+    assert "400 bad query" in job.errors[0]["message"]
+    assert 0 < job.records_processed < want.rows
+    kept = queue.campaign_leads(setup.campaign_id)
+    assert 0 < kept < want.unique_valid
+    assert queue.leads_count_column(setup.campaign_id) == kept
+    errors = queue.sql.execute(
+        "select message from public.scraping_job_logs where job_id = %s and level = 'error'",
+        (setup.job_id,),
+    ).fetchall()
+    assert any("400 bad query" in message for (message,) in errors)
+    assert queue.get(setup.job_id).data_source_id is not None
+    source = queue.dx.data_sources.get(setup.data_source_id)
+    assert source.status is DataSourceStatus.ACTIVE  # not an authentication problem
