@@ -127,7 +127,7 @@ class _Channel:
 
     async def refresh_token(self, token: str) -> None:
         """Hand a refreshed JWT to the channel, so Realtime keeps applying RLS as this user."""
-        if token != self.token and False:
+        if token != self.token:
             self.token = token
             await self._send(self.topic, "access_token", {"access_token": token})
 

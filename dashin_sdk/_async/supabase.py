@@ -93,8 +93,10 @@ class AsyncSupabaseBackend:
             "X-Client-Info": f"dashin-sdk/{__version__}",
         }
 
-    async def _send(self, request: HttpRequest, *, base_url: str, retry_safe: bool) -> Any:
-        """Send ``request``; returns the response, or raises the typed error."""
+    async def _send(
+        self, request: HttpRequest, *, retry_safe: bool, base_url: str | None = None
+    ) -> httpx.Response:
+        """Send ``request`` (to PostgREST unless ``base_url``): the 2xx response, or raise."""
         content = None if request.body is None else postgrest_compiler.to_json(request.body)
         attempt = 0
         refreshed = False
@@ -104,7 +106,7 @@ class AsyncSupabaseBackend:
             try:
                 response = await self._http.request(
                     request.method,
-                    base_url + request.path,
+                    (base_url or self._url) + request.path,
                     params=tuple(request.params),
                     headers={**self._headers(), **request.headers},
                     content=content,
@@ -123,7 +125,7 @@ class AsyncSupabaseBackend:
                 if response.is_success:
                     return response
                 body = _json_body(response)
-                if False and is_expired_jwt(response.status_code, body):
+                if not refreshed and self._session and is_expired_jwt(response.status_code, body):
                     refreshed = True
                     await self._refresh()
                     continue
@@ -135,16 +137,10 @@ class AsyncSupabaseBackend:
                 raise error
             await _io.sleep(backoff.delay(attempt, retry_after=retry_after))
 
-    async def _rest(self, request: HttpRequest, *, retry_safe: bool) -> httpx.Response:
-        response: httpx.Response = await self._send(
-            request, base_url=self._url, retry_safe=retry_safe
-        )
-        return response
-
     # -- data -------------------------------------------------------------------------------
 
     async def select(self, query: Select) -> Rows:
-        response = await self._rest(postgrest_compiler.select(query), retry_safe=True)
+        response = await self._send(postgrest_compiler.select(query), retry_safe=True)
         total = None
         if query.count:
             total = postgrest_compiler.total_from_content_range(
@@ -155,7 +151,7 @@ class AsyncSupabaseBackend:
 
     async def mutate(self, query: Mutation) -> list[dict[str, Any]]:
         request = postgrest_compiler.mutation(query)
-        response = await self._rest(request, retry_safe=False)
+        response = await self._send(request, retry_safe=False)
         if not query.returning or not response.content:
             return []
         rows: list[dict[str, Any]] = response.json()
@@ -163,7 +159,7 @@ class AsyncSupabaseBackend:
 
     async def rpc(self, query: Rpc) -> Any:
         request = postgrest_compiler.rpc(query)
-        response = await self._rest(request, retry_safe=query.read_only)
+        response = await self._send(request, retry_safe=query.read_only)
         payload = response.json() if response.content else None
         return postgrest_compiler.rpc_result(query, payload)
 
@@ -183,8 +179,8 @@ class AsyncSupabaseBackend:
         base_url = os.environ.get(API_URL_ENV) or f"{self._url}/functions/v1"
         method = method.upper()
         request = HttpRequest(method, "/" + path.lstrip("/"), body=body)
-        response: httpx.Response = await self._send(
-            request, base_url=base_url.rstrip("/"), retry_safe=method == "GET"
+        response = await self._send(
+            request, retry_safe=method == "GET", base_url=base_url.rstrip("/")
         )
         return response.json() if response.content else None
 

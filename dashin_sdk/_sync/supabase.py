@@ -94,8 +94,10 @@ class SupabaseBackend:
             "X-Client-Info": f"dashin-sdk/{__version__}",
         }
 
-    def _send(self, request: HttpRequest, *, base_url: str, retry_safe: bool) -> Any:
-        """Send ``request``; returns the response, or raises the typed error."""
+    def _send(
+        self, request: HttpRequest, *, retry_safe: bool, base_url: str | None = None
+    ) -> httpx.Response:
+        """Send ``request`` (to PostgREST unless ``base_url``): the 2xx response, or raise."""
         content = None if request.body is None else postgrest_compiler.to_json(request.body)
         attempt = 0
         refreshed = False
@@ -105,7 +107,7 @@ class SupabaseBackend:
             try:
                 response = self._http.request(
                     request.method,
-                    base_url + request.path,
+                    (base_url or self._url) + request.path,
                     params=tuple(request.params),
                     headers={**self._headers(), **request.headers},
                     content=content,
@@ -136,14 +138,10 @@ class SupabaseBackend:
                 raise error
             _io.sleep(backoff.delay(attempt, retry_after=retry_after))
 
-    def _rest(self, request: HttpRequest, *, retry_safe: bool) -> httpx.Response:
-        response: httpx.Response = self._send(request, base_url=self._url, retry_safe=retry_safe)
-        return response
-
     # -- data -------------------------------------------------------------------------------
 
     def select(self, query: Select) -> Rows:
-        response = self._rest(postgrest_compiler.select(query), retry_safe=True)
+        response = self._send(postgrest_compiler.select(query), retry_safe=True)
         total = None
         if query.count:
             total = postgrest_compiler.total_from_content_range(
@@ -154,7 +152,7 @@ class SupabaseBackend:
 
     def mutate(self, query: Mutation) -> list[dict[str, Any]]:
         request = postgrest_compiler.mutation(query)
-        response = self._rest(request, retry_safe=False)
+        response = self._send(request, retry_safe=False)
         if not query.returning or not response.content:
             return []
         rows: list[dict[str, Any]] = response.json()
@@ -162,7 +160,7 @@ class SupabaseBackend:
 
     def rpc(self, query: Rpc) -> Any:
         request = postgrest_compiler.rpc(query)
-        response = self._rest(request, retry_safe=query.read_only)
+        response = self._send(request, retry_safe=query.read_only)
         payload = response.json() if response.content else None
         return postgrest_compiler.rpc_result(query, payload)
 
@@ -182,9 +180,7 @@ class SupabaseBackend:
         base_url = os.environ.get(API_URL_ENV) or f"{self._url}/functions/v1"
         method = method.upper()
         request = HttpRequest(method, "/" + path.lstrip("/"), body=body)
-        response: httpx.Response = self._send(
-            request, base_url=base_url.rstrip("/"), retry_safe=method == "GET"
-        )
+        response = self._send(request, retry_safe=method == "GET", base_url=base_url.rstrip("/"))
         return response.json() if response.content else None
 
     def caller(self) -> Caller:

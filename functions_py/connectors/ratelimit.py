@@ -11,6 +11,10 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+# Float slack: refill arithmetic can leave 0.9999999 of a token, and a wait too small to move
+# the clock would then repeat forever.
+_EPSILON = 1e-9
+
 
 class RateLimiter:
     """Token bucket: ``rate`` per second, at most ``burst`` at once."""
@@ -64,11 +68,11 @@ class RateLimiter:
         async with self._lock:
             while True:
                 now = self._clock()
-                if now < self._paused_until:
+                if now < self._paused_until - _EPSILON:
                     await self._sleep(self._paused_until - now)
                     continue
                 self._refill()
-                if self._tokens >= tokens:
-                    self._tokens -= tokens
+                if self._tokens >= tokens - _EPSILON:
+                    self._tokens = max(0.0, self._tokens - tokens)
                     return
                 await self._sleep((tokens - self._tokens) / self.rate)

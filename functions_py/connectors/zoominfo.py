@@ -142,7 +142,7 @@ class ZoomInfoConnector(Connector):
                     )
                     document = response.json()
                     items = [
-                        {"id": item.get("id"), **(item.get("attributes") or {})}
+                        {**(item.get("attributes") or {}), "id": item.get("id")}
                         if isinstance(item, Mapping)
                         else item
                         for item in document.get("data") or []

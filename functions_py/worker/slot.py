@@ -107,6 +107,7 @@ class _JobRun:
         )
         self.batch_size = _int(job.config.get("batch_size")) or ctx.batch_size
         self.archive: ArchiveWriter | None = None
+        self._inflight: asyncio.Task[None] | None = None
 
     async def execute(self) -> JobOutcome:
         job = self.job
@@ -129,7 +130,7 @@ class _JobRun:
                 await self._take(batch)
                 if self.policy.due(self.pending):
                     await self._commit()
-            await self._commit()
+            await self._flush()
             return await self._complete()
         except _StopRequestedError:
             return await self._stop()
@@ -142,13 +143,16 @@ class _JobRun:
         except PermanentError as exc:
             return await self._fail(exc, retryable=False)
         except (InvalidStateError, NotFoundError) as exc:
-            # Lost the lease (or the job is gone): someone else owns it now. Write nothing.
+            # A batch was refused: the job was cancelled under us (we still hold it: let go)
+            # or another worker owns it now (write nothing more).
             log.warning("job %s: %s", job.id, exc)
-            return JobOutcome(job.id, "lost", self.counters.processed)
+            return await self._release()
         except DashinError as exc:
             # The database failed us mid-run: give the job back for a retry with backoff.
             return await self._fail(exc, retryable=True)
         finally:
+            with suppress(Exception):
+                await self._settle()  # never leave a write running unobserved
             if connector is not None:
                 with suppress(Exception):
                     await connector.aclose()
@@ -188,7 +192,9 @@ class _JobRun:
         for rejection in page.unreadable:
             self.journal.rejected(rejection.reason, line=rejection.position)
         for rejection in page.invalid:
-            self.journal.rejected(rejection.reason, batch_cursor=self.cursor, index=rejection.position)
+            self.journal.rejected(
+                rejection.reason, batch_cursor=self.cursor, index=rejection.position
+            )
         self.pending.records.extend(page.records)
         self.pending.pages += 1
         self.pending.cursor = batch.next_cursor
@@ -202,29 +208,52 @@ class _JobRun:
         self.exhausted = self.pending.done
 
     async def _commit(self) -> None:
-        """Write the buffered pages and the checkpoint after them in one transaction."""
+        """Send the buffered pages and the checkpoint after them (one transaction).
+
+        The write runs in the background while the next pages are fetched and normalised
+        (that CPU work and the database's are the two halves of an import): at most one
+        write is in flight, and they commit in order. ``_settle`` waits for it.
+        """
+        await self._settle()
         if self.pending.pages == 0:
             return
+        pending, self.pending = self.pending, PendingBatch()
+        sent = Counters(self.counters.processed, self.counters.qualified, self.counters.rejected)
+        progress = percent(sent.processed, self.total, done=pending.done)
+        self.policy.written()
+        self._inflight = asyncio.create_task(self._write(pending, sent, progress))
+
+    async def _write(self, pending: PendingBatch, sent: Counters, progress: int) -> None:
         result = await self.dx.queue.ingest_batch(
             self.job.id,
             self.ctx.worker_id,
-            records=self.pending.records,
-            checkpoint=self.pending.checkpoint(),
-            progress=percent(self.counters.processed, self.total, done=self.pending.done),
-            records_processed=self.counters.processed,
-            records_qualified=self.counters.qualified,
-            records_rejected=self.counters.rejected,
+            records=pending.records,
+            checkpoint=pending.checkpoint(),
+            progress=progress,
+            records_processed=sent.processed,
+            records_qualified=sent.qualified,
+            records_rejected=sent.rejected,
             lease_seconds=self.ctx.lease_seconds,
         )
         for rejection in result.rejections:
             self.journal.rejected(f"refused by the database: {rejection.reason}")
-        self.counters = Counters(
-            result.records_processed, result.records_qualified, result.records_rejected
-        )
-        self.pending = PendingBatch()
-        self.policy.written()
+        # Records the database refused move from qualified to rejected (it says how many);
+        # carry that into the counts of the pages buffered since.
+        self.counters.qualified += result.records_qualified - sent.qualified
+        self.counters.rejected += result.records_rejected - sent.rejected
         await self.journal.flush()
         self.control.observe(result.status)
+
+    async def _settle(self) -> None:
+        """Wait for the write in flight; its error (a lost lease, ...) is raised here."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            await inflight
+
+    async def _flush(self) -> None:
+        """Commit everything buffered and wait until it is committed."""
+        await self._commit()
+        await self._settle()
 
     async def _complete(self) -> JobOutcome:
         job = self.job
@@ -248,15 +277,23 @@ class _JobRun:
         reason = self.control.reason or StopReason.SHUTDOWN
         if reason is StopReason.LEASE_LOST:
             return JobOutcome(self.job.id, "lost", self.counters.processed)
+        # A cancelled job takes no more batches (the write in flight may be refused).
+        with suppress(InvalidStateError):
+            await self._settle()
         if reason is not StopReason.CANCELLED:
             # A paused or interrupted job keeps the pages already fetched (one transaction).
             with suppress(InvalidStateError):
-                await self._commit()
+                await self._flush()
         self.journal.summarise_rejections()
         self.journal.info(
             f"worker {self.ctx.worker_id} stopped: {reason.value}", reason=reason.value
         )
         await self.journal.flush()
+        return await self._release()
+
+    async def _release(self) -> JobOutcome:
+        """Drop the lease: a running job goes back to the queue, a paused or cancelled one
+        is acknowledged. ``lost`` if the job is no longer ours."""
         try:
             released = await self.dx.queue.release(self.job.id, self.ctx.worker_id)
         except (InvalidStateError, NotFoundError):
@@ -267,7 +304,9 @@ class _JobRun:
     async def _fail(self, exc: Exception, *, retryable: bool) -> JobOutcome:
         # Keep the partial results: commit what was fetched before the error.
         with suppress(DashinError):
-            await self._commit()
+            await self._settle()
+        with suppress(DashinError):
+            await self._flush()
         message = f"{type(exc).__name__}: {exc}"
         self.journal.summarise_rejections()
         self.journal.error(message, retryable=retryable)

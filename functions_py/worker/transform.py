@@ -52,4 +52,3 @@ def transform(batch: Batch, search_criteria: Mapping[str, Any]) -> Transformed:
         if status == QUALIFIED:
             out.qualified += 1
     return out
-

@@ -55,10 +55,11 @@ async def watch_job(dx: AsyncDashin, job_id: UUID | str, console: Console) -> Sc
 
 
 def final_counts(job: ScrapingJob) -> Table:
-    table = Table(title=f"Job {job.id}", show_header=False)
+    table = Table(title="Job", show_header=False)
     table.add_column("field")
     table.add_column("value", justify="right")
     rows: Iterable[tuple[str, object]] = (
+        ("id", job.id),
         ("status", job.status.value),
         ("progress", f"{job.progress}%"),
         ("records processed", job.records_processed),

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from dashin_sdk.local import LocalStack, StackSettings, free_port
+from functions_py.demo import DEMO_CAMPAIGN
+from functions_py.samples import bundled_sample_path, generate_leads_csv
 
 pytestmark = pytest.mark.slow
 
@@ -42,16 +44,42 @@ def dashin(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def test_demo_starts_the_stack_and_shows_the_demo_agency(stack_env: dict[str, str]) -> None:
-    overview = json.loads(dashin(stack_env, "demo", "--json"))
-    # The seed's Demo Agency: 60 leads in 3 campaigns (1 active), 12 qualified, 1 data source.
-    assert overview["leads"]["total"] == 60
-    assert overview["leads"]["qualified"] == 12
-    assert overview["campaigns"] == {"total": 3, "active": 1, "inactive": 2}
-    assert overview["dataSources"]["total"] == 1
+def test_demo_imports_the_sample_through_a_job_and_is_repeatable(
+    stack_env: dict[str, str], tmp_path: Path
+) -> None:
+    # The bundled file is the generator's default output: its stats are the expected figures.
+    regenerated = tmp_path / "sample.csv"
+    stats = generate_leads_csv(regenerated)
+    assert regenerated.read_bytes() == bundled_sample_path().read_bytes()
+    env = {**stack_env, "DASHIN_RAW_ARCHIVE": (tmp_path / "raw").as_uri()}
+
+    first = json.loads(dashin(env, "demo", "--json"))
+    job, campaign = first["job"], first["campaign"]
+    assert job["status"] == "completed"
+    assert job["progress"] == 100
+    assert job["records_processed"] == stats.rows
+    assert 0 < job["records_rejected"] < stats.rows
+    assert 0 < job["records_qualified"] <= job["records_processed"] - job["records_rejected"]
+    assert campaign["leads_count"] == stats.unique_valid_leads
+    assert 0 < campaign["qualified_leads_count"] < campaign["leads_count"]
+
+    # Again: the same campaign and source, a new job whose rows all merge into existing leads.
+    second = json.loads(dashin(env, "demo", "--json"))
+    assert second["campaign"]["id"] == campaign["id"]
+    assert second["job"]["id"] != job["id"]
+    assert second["job"]["status"] == "completed"
+    assert second["job"]["records_processed"] == stats.rows
+    assert second["campaign"]["leads_count"] == stats.unique_valid_leads
+
+    # The seed's Demo Agency (60 leads, 3 campaigns, 1 data source) plus the demo's.
+    overview = json.loads(dashin(env, "demo", "--overview", "--json"))
+    assert overview["leads"]["total"] == 60 + stats.unique_valid_leads
+    assert overview["campaigns"]["total"] == 4
+    assert overview["dataSources"]["total"] == 2
     assert set(overview) == {"campaigns", "leads", "dataSources", "scraping", "trends"}
 
-    # The human view, on the stack that is now running.
-    table = dashin(stack_env, "demo")
-    assert "11111111-1111-4111-8111-111111111111" in table
-    assert "leads.total" in table
+    # The human view: progress, the job's counts and the campaign's metrics.
+    screen = dashin(env, "demo")
+    assert "records processed" in screen
+    assert f"Campaign '{DEMO_CAMPAIGN}'" in screen
+    assert "leads count" in screen

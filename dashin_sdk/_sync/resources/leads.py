@@ -122,8 +122,9 @@ class Leads(Resource):
         responded: bool = False,
     ) -> Lead:
         """``POST /leads/:id/contact``: stamps contact times, moves new → contacted."""
+        lead = v.uuid_arg("lead_id", lead_id)
         args = {
-            "lead_id": v.uuid_arg("lead_id", lead_id),
+            "lead_id": lead,
             "channel": None if channel is None else v.text_arg("channel", channel),
             "note": None if note is None else v.text_arg("note", note, max_length=2000),
             "responded": bool(responded),
@@ -132,7 +133,7 @@ class Leads(Resource):
             row = self._backend.rpc(Rpc("record_lead_contact", args, shape="object"))
         except NotFoundError:
             # The function cannot tell "hidden" from "visible but not yours to change".
-            raise self._missing("update", args["lead_id"]) from None
+            raise self._missing("update", lead) from None
         return Lead.model_validate(row)
 
     def bulk_update(

@@ -35,4 +35,4 @@ def as_user(dx: Dashin) -> AsUser:
 
 def column(conn: Conn, query: str, params: Sequence[object] = ()) -> list[Any]:
     """The first column of every row of ``query``, run as the superuser (the oracle)."""
-    return [row[0] for row in conn.execute(query, params).fetchall()]  # type: ignore[arg-type]
+    return [row[0] for row in conn.execute(query, params).fetchall()]

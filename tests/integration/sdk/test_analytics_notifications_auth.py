@@ -7,6 +7,7 @@ from uuid import UUID
 import pytest
 
 from dashin_sdk import AuthenticationError, Dashin, NotFoundError, ValidationError
+from dashin_sdk.models.analytics import LeadGrouping
 from dashin_sdk.models.enums import UserRole
 from tests.integration.sdk.conftest import AsUser, column
 from tests.support import factories
@@ -48,7 +49,7 @@ def test_overview_agency_choice(dx: Dashin, as_user: AsUser) -> None:
 def test_campaign_analytics(as_user: AsUser, conn: Conn) -> None:
     leads = column(conn, "select count(*) from public.leads where campaign_id = %s", (CAMPAIGN_A1,))
     for group_by in ("day", "week", "month"):
-        analytics = as_user(ADMIN_A).analytics.campaign(CAMPAIGN_A1, range="1y", group_by=group_by)  # type: ignore[arg-type]
+        analytics = as_user(ADMIN_A).analytics.campaign(CAMPAIGN_A1, range="1y", group_by=group_by)
         assert analytics.campaign.id == UUID(CAMPAIGN_A1)
         assert analytics.metrics.total_leads == leads[0]
         assert sum(analytics.distribution.status.values()) == leads[0]
@@ -57,15 +58,15 @@ def test_campaign_analytics(as_user: AsUser, conn: Conn) -> None:
 
 
 @pytest.mark.parametrize("group_by", ["status", "qualification", "campaign", "source"])
-def test_lead_analytics_group_by(as_user: AsUser, conn: Conn, group_by: str) -> None:
-    result = as_user(ADMIN_A).analytics.leads(range="1y", group_by=group_by)  # type: ignore[arg-type]
+def test_lead_analytics_group_by(as_user: AsUser, conn: Conn, group_by: LeadGrouping) -> None:
+    result = as_user(ADMIN_A).analytics.leads(range="1y", group_by=group_by)
     total = column(conn, "select count(*) from public.leads where agency_id = %s", (AGENCY_A,))[0]
     assert result.metrics.total == total
     assert sum(result.grouped_data.values()) == total
     assert sum(result.status_breakdown.values()) == total
     narrowed = as_user(ADMIN_A).analytics.leads(
         range="1y", group_by=group_by, campaign_id=CAMPAIGN_A1
-    )  # type: ignore[arg-type]
+    )
     in_campaign = column(
         conn, "select count(*) from public.leads where campaign_id = %s", (CAMPAIGN_A1,)
     )[0]

@@ -7,8 +7,13 @@ from uuid import UUID
 
 import pytest
 
-from dashin_sdk import AsyncDashin, InvalidStateError, NotFoundError, PermissionDeniedError
-from dashin_sdk import connection_testers
+from dashin_sdk import (
+    AsyncDashin,
+    InvalidStateError,
+    NotFoundError,
+    PermissionDeniedError,
+    connection_testers,
+)
 from dashin_sdk.models.enums import JobStatus, LeadStatus
 from tests.integration.sdk.conftest import CREDENTIALS_KEY, column
 from tests.support import factories
@@ -82,7 +87,8 @@ def test_async_writes_and_workflow(fresh_db_url: str, conn: Conn) -> None:
             with pytest.raises(InvalidStateError):
                 await researcher.jobs.start(job.id)
             claimed = await dx.queue.claim_next("async-worker")
-            assert claimed is not None and claimed.id == job.id
+            assert claimed is not None
+            assert claimed.id == job.id
             await dx.queue.add_logs(job.id, AGENCY_A, [("info", "hello", {})])
             done = await dx.queue.complete(job.id, "async-worker")
             assert done.status is JobStatus.COMPLETED

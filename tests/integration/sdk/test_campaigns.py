@@ -146,7 +146,7 @@ def test_analytics_and_performance(as_user: AsUser, conn: Conn) -> None:
     )[0]
     for range_ in ("7d", "30d", "90d", "1y"):
         for group_by in ("day", "week", "month"):
-            analytics = admin.campaigns.analytics(CAMPAIGN_A1, range=range_, group_by=group_by)  # type: ignore[arg-type]
+            analytics = admin.campaigns.analytics(CAMPAIGN_A1, range=range_, group_by=group_by)
             assert analytics.campaign.id == UUID(CAMPAIGN_A1)
     performance = admin.campaigns.performance(CAMPAIGN_A1)
     assert performance.leads_count == leads

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 import pytest
 
-from dashin_sdk import ConfigurationError, Dashin, NotFoundError, ValidationError
-from dashin_sdk import connection_testers
+from dashin_sdk import (
+    ConfigurationError,
+    Dashin,
+    NotFoundError,
+    ValidationError,
+    connection_testers,
+)
 from dashin_sdk.credentials import KEY_ENV, CredentialsKeyring, new_key
 from dashin_sdk.models.enums import DataSourceStatus, DataSourceType
 from dashin_sdk.models.tables import DataSource
@@ -166,10 +171,9 @@ class FakeTester:
 
 
 @pytest.fixture
-def testers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def testers(monkeypatch: pytest.MonkeyPatch) -> None:
     """An empty tester registry for this test (registrations do not leak into others)."""
     monkeypatch.setattr(connection_testers, "_registered", {})
-    yield
 
 
 def test_a_successful_connection_test(as_user: AsUser, conn: Conn, testers: None) -> None:

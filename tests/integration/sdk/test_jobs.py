@@ -66,7 +66,10 @@ def test_list_filters(as_user: AsUser, conn: Conn) -> None:
     c = factories.create_job(conn, AGENCY_A, other_source)
     conn.execute("update public.scraping_jobs set status = 'cancelled' where id = %s", (b,))
     admin = as_user(ADMIN_A)
-    ids = lambda **kw: {j.id for j in admin.jobs.list(**kw).data}  # noqa: E731
+
+    def ids(**filters: Any) -> set[UUID]:
+        return {j.id for j in admin.jobs.list(**filters).data}
+
     assert ids() == {UUID(a), UUID(b), UUID(c)}
     assert ids(status="cancelled") == {UUID(b)}
     assert ids(status=JobStatus.PENDING) == {UUID(a), UUID(c)}

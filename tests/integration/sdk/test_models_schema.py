@@ -146,13 +146,15 @@ def test_types_match(catalog: dict[str, list[Column]], model: type[Row]) -> None
         found = _base_types(field)
         where = f"{model.__name__}.{name} ({data_type} {udt})"
         if data_type == "USER-DEFINED":
-            assert len(found) == 1 and issubclass(found[0], StrEnum), where
+            assert len(found) == 1, where
+            assert issubclass(found[0], StrEnum), where
             assert _snake(found[0].__name__) == udt, where
         elif data_type == "jsonb" and found == [Any]:
             continue
         else:
             allowed = PYTHON_TYPES[data_type]
-            assert found and all(t in allowed for t in found), where
+            assert found, where
+            assert all(t in allowed for t in found), where
 
 
 def test_data_sources_never_carry_credentials() -> None:

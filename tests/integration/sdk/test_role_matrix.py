@@ -29,8 +29,8 @@ from dashin_sdk import (
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
+    connection_testers,
 )
-from dashin_sdk import connection_testers
 from dashin_sdk.errors import APIError
 from dashin_sdk.query import Select
 from tests.integration.sdk.conftest import AsUser, column

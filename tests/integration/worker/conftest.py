@@ -16,8 +16,8 @@ import pytest
 
 from dashin_sdk import Dashin
 from dashin_sdk.models.tables import ScrapingJob
-from tests.support.factories import Conn, connect, scalar
 from tests.integration.worker.expected import CRITERIA
+from tests.support.factories import Conn, connect, scalar
 from tests.support.identity import ADMIN_A, ADMIN_B
 
 CONNECTORS = "tests.integration.worker.connectors"

@@ -16,7 +16,6 @@ from functions_py.connectors.csv_source import CsvConnector
 from functions_py.samples import SampleStats, generate_leads_csv
 from functions_py.worker.transform import transform
 
-
 # The jobs' search criteria: leads with these words in their title qualify.
 CRITERIA: dict[str, Any] = {"title_keywords": ["CTO", "CEO", "Founder", "VP"]}
 

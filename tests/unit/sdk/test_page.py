@@ -83,15 +83,11 @@ def test_enums_stay_strings_in_frames() -> None:
 
     now = datetime.now(UTC)
     campaign = Campaign(
-        id=uuid4(), agency_id=uuid4(), name="c", description=None, status="active",
+        id=uuid4(), agency_id=uuid4(), name="c", description=None, status=CampaignStatus.ACTIVE,
         start_date=None, end_date=None, leads_count=0, qualified_leads_count=0,
         contacted_count=0, responded_count=0, created_by=None, created_at=now, updated_at=now,
     )  # fmt: skip
     page = Page([campaign], PageMeta(total=1, page=1, page_size=1, has_more=False), lambda n: page)
     frame = page.to_pandas()
     assert frame["status"].iloc[0] == "active"
-    assert (
-        frame["status"].iloc[0] is CampaignStatus.ACTIVE
-        or frame["status"].iloc[0] == CampaignStatus.ACTIVE
-    )
     assert frame["target_audience"].iloc[0] == {}

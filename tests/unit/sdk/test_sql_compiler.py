@@ -93,8 +93,10 @@ def test_insert_fills_missing_columns_with_default() -> None:
         'insert into "public"."leads" ("email", "metadata", "title")'
         ' values (%s, %s, default), (%s, default, %s) returning "id"'
     )
-    assert params[0] == "a" and params[2:] == ["b", "t"]
-    assert isinstance(params[1], Jsonb) and params[1].obj == {"k": 1}
+    assert params[0] == "a"
+    assert params[2:] == ["b", "t"]
+    assert isinstance(params[1], Jsonb)
+    assert params[1].obj == {"k": 1}
 
 
 def test_update_and_delete() -> None:
@@ -105,7 +107,9 @@ def test_update_and_delete() -> None:
         text(statement)
         == 'update "public"."leads" set "status" = %s, "tags" = %s where "id" in (%s, %s)'
     )
-    assert params[0] == "new" and isinstance(params[1], Jsonb) and params[2:] == [1, 2]
+    assert params[0] == "new"
+    assert isinstance(params[1], Jsonb)
+    assert params[2:] == [1, 2]
     statement, params = sql_compiler.delete(Delete("leads", (eq("id", 7),), ("id",)))
     assert text(statement) == 'delete from "public"."leads" where "id" = %s returning "id"'
     assert params == [7]
@@ -123,7 +127,8 @@ def test_rpc(shape: Any, prefix: str) -> None:
     statement, params = sql_compiler.rpc(Rpc("start_job", {"job_id": "j", "opts": {"a": 1}}, shape))
     call = '"public"."start_job"("job_id" => %(job_id)s, "opts" => %(opts)s)'
     assert text(statement) == prefix + call + (" r" if shape != "scalar" else "")
-    assert params["job_id"] == "j" and isinstance(params["opts"], Jsonb)
+    assert params["job_id"] == "j"
+    assert isinstance(params["opts"], Jsonb)
 
 
 def test_values_never_reach_the_sql_text() -> None:

@@ -1,0 +1,206 @@
+"""Benchmark: one ``dashin worker`` importing a CSV end to end versus the bare SQL upsert.
+
+Run ``python -m bench.worker_ingest [--rows 100000] [--fetch 1000] [--batch 5000]``.
+
+Both measurements run in ONE run against ONE throwaway PostgreSQL 15 cluster (see
+``bench.upsert_leads.bench_server``), each in a fresh database cloned from the migrated,
+seeded template:
+
+1. worker: a campaign, a CSV data source over a generated file (``functions_py.samples``:
+   duplicates, invalid emails, broken lines) and a started job; then an in-process
+   :class:`functions_py.worker.Worker` (one slot, burst) runs it: reading the file,
+   normalising, qualifying, and committing ``--batch`` records per ``ingest_job_batch``
+   together with the checkpoint, logs and the raw JSONL archive. Timed from ``run()`` to its
+   return (the job completed).
+2. raw upsert: the same records, parsed and normalised beforehand (not timed), sent to
+   ``public.upsert_leads`` as ``service_role`` in batches of the same size.
+
+The ratio worker / raw says what the worker adds on top of the database's own work; the
+target from the issue is at most 2x. Results go to ``bench/results/worker_ingest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.upsert_leads import AGENCY_ID, CAMPAIGN_ID, TIMES, _as_service_role, bench_server
+from dashin_sdk import AsyncDashin
+from dashin_sdk.models.enums import JobStatus
+from functions_py.connectors.csv_source import CsvConnector
+from functions_py.samples import SampleStats, generate_leads_csv
+from functions_py.worker import Worker, WorkerOptions
+from functions_py.worker.transform import transform
+
+DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "worker_ingest.json"
+ADMIN_ID = "00000000-0000-4000-8000-000000000011"
+CRITERIA: dict[str, Any] = {"title_keywords": ["CTO", "CEO", "Founder", "VP"]}
+TARGET_RATIO = 2.0
+RAW_UPSERT_SQL = (
+    "select inserted, updated, unchanged, rejected"
+    " from public.upsert_leads(%s::jsonb, %s, 'csv', null, null, %s)"
+)
+
+
+async def parse_file(csv: Path, fetch: int) -> list[dict[str, Any]]:
+    """The upsert-ready records the worker would send, in file order (not timed)."""
+    connector = CsvConnector({"path": str(csv)}, None)
+    records: list[dict[str, Any]] = []
+    cursor: dict[str, Any] | None = None
+    try:
+        while True:
+            batch = await connector.fetch(CRITERIA, cursor, batch_size=fetch)
+            records.extend(transform(batch, CRITERIA).records)
+            cursor = batch.next_cursor
+            if cursor is None:
+                return records
+    finally:
+        await connector.aclose()
+
+
+async def run_worker(url: str, csv: Path, fetch: int, batch: int, archive: Path) -> dict[str, Any]:
+    async with AsyncDashin(database_url=url) as dx:
+        admin = dx.as_user(ADMIN_ID)
+        campaign = await admin.campaigns.create(name="bench worker ingest", status="active")
+        source = await admin.data_sources.create(
+            name="bench csv", type="csv", config={"path": str(csv)}
+        )
+        job = await admin.jobs.create(source.id, CRITERIA, campaign_id=campaign.id)
+        await admin.jobs.start(job.id)
+        worker = Worker(
+            dx,
+            WorkerOptions(
+                concurrency=1,
+                burst=True,
+                worker_id="bench",
+                batch_size=fetch,
+                flush_records=batch,
+                # Commit by size only, so both sides send batches of the same size.
+                flush_interval=math.inf,
+                archive_dir=archive,
+            ),
+        )
+        started = time.perf_counter()
+        await worker.run()
+        seconds = time.perf_counter() - started
+        done = await dx.jobs.get(job.id)
+        campaign = await dx.campaigns.get(campaign.id)
+    if done.status is not JobStatus.COMPLETED:
+        raise SystemExit(f"the job did not complete: {done!r}")
+    return {
+        "seconds": seconds,
+        "records_processed": done.records_processed,
+        "records_rejected": done.records_rejected,
+        "records_qualified": done.records_qualified,
+        "leads": campaign.leads_count,
+    }
+
+
+def run_raw(url: str, records: Sequence[dict[str, Any]], batch: int) -> dict[str, Any]:
+    import psycopg
+
+    payloads = [
+        json.dumps(list(records[i : i + batch]), separators=(",", ":"))
+        for i in range(0, len(records), batch)
+    ]
+    inserted = 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("checkpoint")
+        started = time.perf_counter()
+        for payload in payloads:
+            with conn.transaction():
+                _as_service_role(conn)
+                row = conn.execute(RAW_UPSERT_SQL, (payload, CAMPAIGN_ID, AGENCY_ID)).fetchone()
+            assert row is not None
+            inserted += row[0]
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "inserted": inserted, "calls": len(payloads)}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.worker_ingest", description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000, help="CSV data rows (100000)")
+    parser.add_argument("--fetch", type=int, default=1000, help="records per connector fetch")
+    parser.add_argument("--batch", type=int, default=5000, help="records per commit / upsert")
+    parser.add_argument("--seed", type=int, default=20250101, help="sample generator seed")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
+    parser.add_argument("--no-fsync", action="store_true", help="run the cluster with fsync off")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="dashin-bench-worker-"))
+    csv = work / "leads.csv"
+    stats: SampleStats = generate_leads_csv(csv, args.rows, seed=args.seed)
+    records = asyncio.run(parse_file(csv, args.fetch))
+    print(
+        f"{args.rows} CSV rows -> {len(records)} valid records, {stats.unique_valid_leads} unique"
+    )
+
+    with bench_server(fsync=not args.no_fsync) as server:
+        with server.admin() as conn:
+            version = conn.execute("show server_version").fetchone()
+        with server.fresh_database("worker") as db:
+            worker = asyncio.run(
+                run_worker(server.cluster.url_for(db), csv, args.fetch, args.batch, work / "raw")
+            )
+        with server.fresh_database("raw") as db:
+            raw = run_raw(server.cluster.url_for(db), records, args.batch)
+
+    if worker["leads"] != stats.unique_valid_leads or raw["inserted"] != stats.unique_valid_leads:
+        raise SystemExit(f"lead counts differ: worker {worker}, raw {raw}, expected {stats}")
+    ratio = worker["seconds"] / raw["seconds"]
+    lines = [
+        f"server: PostgreSQL {version[0] if version else '?'}",
+        f"worker end to end : {worker['seconds']:7.2f} s  "
+        f"{args.rows / worker['seconds']:9.0f} rows/s  ({worker['leads']} leads)",
+        f"raw upsert_leads  : {raw['seconds']:7.2f} s  "
+        f"{len(records) / raw['seconds']:9.0f} records/s  ({raw['calls']} calls)",
+        f"worker / raw = {ratio:.2f}{TIMES} (target ≤ {TARGET_RATIO:g}{TIMES})",
+    ]
+    print("\n".join(lines))
+    results = {
+        "benchmark": "worker_ingest",
+        "config": {
+            "rows": args.rows,
+            "fetch": args.fetch,
+            "batch": args.batch,
+            "seed": args.seed,
+            "fsync": not args.no_fsync,
+        },
+        "environment": {
+            "postgres": version[0] if version else None,
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+        },
+        "data": {
+            "rows": stats.rows,
+            "valid_records": len(records),
+            "unique_valid_leads": stats.unique_valid_leads,
+        },
+        "worker": {**worker, "rows_per_second": round(args.rows / worker["seconds"], 1)},
+        "raw_upsert": {**raw, "records_per_second": round(len(records) / raw["seconds"], 1)},
+        "verdict": {
+            "worker_over_raw": round(ratio, 3),
+            "target": TARGET_RATIO,
+            "met": ratio <= TARGET_RATIO,
+        },
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+    print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
