@@ -104,6 +104,23 @@ def normalize_phone(raw: Any, default_region: str | None = None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def sql_lower(text: str) -> str:
+    """Lower case as Postgres' ``lower()`` does it: character by character, one character each.
+
+    ``str.lower`` applies Unicode's full, contextual mapping (``"İ"`` becomes two characters,
+    a final ``"Σ"`` becomes ``"ς"``); the database maps each character on its own.
+    """
+    if text.isascii():
+        return text.lower()
+    return "".join(_lower_char(ch) for ch in text)
+
+
+def _lower_char(ch: str) -> str:
+    lowered = ch.lower()
+    # Only U+0130 lower-cases to more than one character; its simple mapping is "i".
+    return lowered if len(lowered) == 1 else lowered[0]
+
+
 def linkedin_path(url: str) -> str | None:
     """``private.linkedin_path``: ``in/<slug>`` or ``company/<slug>`` of a lower-cased URL."""
     host_at = url.find("linkedin.com/")
@@ -136,7 +153,7 @@ def is_canonical_profile_url(url: str) -> bool:
         and "/" not in url[len(_CANONICAL_PREFIX) :]
         and "?" not in url
         and "#" not in url
-        and url == url.lower()
+        and url == sql_lower(url)
         and url == clean_text(url)
     )
 
@@ -151,7 +168,7 @@ def normalize_linkedin_url(raw: Any) -> str | None:
     cleaned = clean_text(text)
     if cleaned is None:
         return None
-    path = linkedin_path(cleaned.lower())
+    path = linkedin_path(sql_lower(cleaned))
     return f"https://www.linkedin.com/{path}" if path is not None else cleaned
 
 

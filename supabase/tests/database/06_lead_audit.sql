@@ -7,15 +7,17 @@ create extension if not exists pgtap with schema extensions;
 
 select plan(12);
 
-select trigger_is(
-    'public', 'leads', t, 'private', 'audit_lead_changes',
-    format('leads trigger %s runs private.audit_lead_changes()', t)
-)
+select
+    trigger_is(
+        'public', 'leads', t, 'private', 'audit_lead_changes',
+        format('leads trigger %s runs private.audit_lead_changes()', t)
+    )
 from unnest(array['audit_insert', 'audit_update', 'audit_delete']) as t;
 select is(
     (
         select count(*)::integer from pg_trigger
-        where tgrelid = 'public.leads'::regclass and not tgisinternal
+        where
+            tgrelid = 'public.leads'::regclass and not tgisinternal
             and tgfoid = 'private.audit_changes'::regproc
     ),
     0,
@@ -38,7 +40,8 @@ insert into public.leads (id, email) values
 -- One lead changes its title, the other only its updated_at (not audited).
 update public.leads set title = case when email = 'audit.two@t.io' then 'CEO' else title end
 where id in ('66666666-6666-4666-8666-000000000101', '66666666-6666-4666-8666-000000000102');
-delete from public.leads where id = '66666666-6666-4666-8666-000000000103';
+delete from public.leads
+where id = '66666666-6666-4666-8666-000000000103';
 reset role;
 reset "request.jwt.claims";
 
@@ -79,7 +82,10 @@ select results_eq(
     'a delete records the old values (a column that was null is left out)'
 );
 select is(
-    (select count(*)::integer from lead_audit where changes ? 'updated_at' or changes ? 'search_text'),
+    (
+        select count(*)::integer from lead_audit
+        where changes ? 'updated_at' or changes ? 'search_text'
+    ),
     0,
     'updated_at and search_text are never part of the changes'
 );
@@ -93,7 +99,8 @@ select results_eq(
 -- A trusted process without a JWT: the acting user comes from dashin.actor_id, the role is the
 -- session user.
 select set_config('dashin.actor_id', '00000000-0000-4000-8000-000000000012', true);
-update public.leads set phone = '+1 555 0100' where id = '66666666-6666-4666-8666-000000000101';
+update public.leads set phone = '+1 555 0100'
+where id = '66666666-6666-4666-8666-000000000101';
 select results_eq(
     $$select actor_id, actor_role = session_user, changes from public.audit_log
       where table_name = 'leads' and action = 'update'

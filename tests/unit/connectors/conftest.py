@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from functions_py.connectors import http as connector_http
@@ -20,7 +18,7 @@ class SleepRecorder:
 
 
 @pytest.fixture
-def slept(monkeypatch: pytest.MonkeyPatch) -> Iterator[SleepRecorder]:
+def slept(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
     recorder = SleepRecorder()
     monkeypatch.setattr(connector_http, "sleep", recorder)
-    yield recorder
+    return recorder

@@ -55,7 +55,8 @@ def test_page_pagination_and_mapping() -> None:
     assert batches[0].records[0]["company"] == "Org"
     assert batches[0].raw[0] == people[0]
     first = route.calls[0].request.url.params
-    assert first["segment"] == "hot" and first["country"] == "US"  # criteria merged
+    assert first["segment"] == "hot"
+    assert first["country"] == "US"
 
 
 @respx.mock
@@ -163,7 +164,8 @@ def test_auth_styles(
     route = respx.get(BASE).mock(return_value=httpx.Response(200, json={"data": {"items": []}}))
     batch = run_fetch(ApiConnector(config(auth=auth), credentials))
     assert route.calls.last.request.headers[header] == expected
-    assert batch.records == [] and batch.next_cursor is None
+    assert batch.records == []
+    assert batch.next_cursor is None
 
 
 @respx.mock
@@ -173,7 +175,8 @@ def test_401_is_auth_failed_without_the_token(slept: SleepRecorder) -> None:
         config(auth={"type": "bearer"}), {"token": "tok-123456"}
     ).test_connection()
     assert not ok
-    assert "tok-123456" not in message and "401" in message
+    assert "tok-123456" not in message
+    assert "401" in message
     with pytest.raises(AuthFailedError):
         run_fetch(ApiConnector(config(auth={"type": "bearer"}), {"token": "tok-123456"}))
 

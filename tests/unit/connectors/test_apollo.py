@@ -81,8 +81,10 @@ def test_search_pages_until_the_last(nested: bool) -> None:
         "per_page": 2,
     }
     lead = batches[0].records[0]
-    assert lead["first_name"] == "First0" and lead["last_name"] is None
-    assert lead["company"] == "Company 0" and lead["title"] == "VP Engineering"
+    assert lead["first_name"] == "First0"
+    assert lead["last_name"] is None
+    assert lead["company"] == "Company 0"
+    assert lead["title"] == "VP Engineering"
     assert lead["email"] is None  # the search returns no emails
     assert lead["metadata"]["apollo_id"] == "ap0"
     assert lead["metadata"]["last_name_obfuscated"] == "Sm***h"
@@ -199,7 +201,8 @@ def test_bad_key_is_auth_failed_without_the_key(status: int) -> None:
         run_fetch(ApolloConnector({}, {"api_key": KEY}))
     assert KEY not in str(caught.value)
     ok, message = ApolloConnector({}, {"api_key": KEY}).test_connection()
-    assert not ok and KEY not in message
+    assert not ok
+    assert KEY not in message
 
 
 @respx.mock

@@ -151,7 +151,8 @@ def test_resume_from_cursor_yields_exactly_the_rest(tmp_path: Path) -> None:
     assert len(first) == -(-stats.rows // 97)
     head = [r["email"] for b in first[:3] for r in b.records]
     cursor = first[2].next_cursor
-    assert cursor is not None and set(cursor) == {"line", "offset"}
+    assert cursor is not None
+    assert set(cursor) == {"line", "offset"}
     rest: list[str] = []
     rejected: list[int] = [r.position for b in first[:3] for r in b.rejected]
     while cursor is not None:
@@ -258,7 +259,9 @@ def test_check_describes_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "email;company\na@x.com;X\nb@x.com;Y\n")
     ok, message = CsvConnector({"path": str(path)}, None).test_connection()
     assert ok
-    assert "2 columns" in message and "about 2 rows" in message and "';'" in message
+    assert "2 columns" in message
+    assert "about 2 rows" in message
+    assert "';'" in message
 
 
 STORAGE = "https://project.supabase.test"
@@ -283,7 +286,8 @@ def test_storage_object_is_downloaded_with_the_service_key(tmp_path: Path) -> No
     request = route.calls.last.request
     assert request.headers["authorization"] == "Bearer service-key-123"
     assert request.headers["apikey"] == "service-key-123"
-    assert downloaded is not None and not downloaded.exists()  # the temp file is removed
+    assert downloaded is not None
+    assert not downloaded.exists()
 
 
 @respx.mock

@@ -91,7 +91,8 @@ def test_lead_form_responses_are_paged_and_mapped() -> None:
     assert request.headers["linkedin-version"].isdigit()
     query = unquote(request.url.query.decode())
     assert f"owner=(sponsoredAccount:{OWNER})" in query
-    assert "leadType=(leadType:SPONSORED)" in query and "q=owner" in query
+    assert "leadType=(leadType:SPONSORED)" in query
+    assert "q=owner" in query
     lead = batches[0].records[0]
     assert (lead["first_name"], lead["last_name"], lead["email"], lead["company"]) == (
         "Ann0",
@@ -165,7 +166,8 @@ def test_pdl_enrichment_fills_empty_fields_and_404_is_no_match(slept: SleepRecor
         "Lee",
     )
     assert ann["metadata"]["enriched_by"] == "peopledatalabs"
-    assert bob["email"] is None and "enriched_by" not in bob["metadata"]
+    assert bob["email"] is None
+    assert "enriched_by" not in bob["metadata"]
     assert pdl.calls[0].request.headers["x-api-key"] == "pdl-key-1"
     assert slept.waits == [3.0]  # PDL's x-ratelimit-reset honoured
 
@@ -190,7 +192,9 @@ def test_expired_token_is_auth_failed_without_the_token() -> None:
         return_value=httpx.Response(401, json={"message": f"Invalid access token {TOKEN}"})
     )
     ok, message = LinkedInConnector({"owner": OWNER}, {"access_token": TOKEN}).test_connection()
-    assert not ok and TOKEN not in message and "401" in message
+    assert not ok
+    assert TOKEN not in message
+    assert "401" in message
     with pytest.raises(AuthFailedError):
         run_fetch(LinkedInConnector({"owner": OWNER}, {"access_token": TOKEN}))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -81,7 +82,7 @@ def test_jwt_is_refreshed_after_55_minutes() -> None:
     )
     now = [0.0]
     connector = ZoomInfoConnector({}, CREDS)
-    connector.clock = lambda: now[0]  # type: ignore[method-assign]
+    connector.clock = lambda: now[0]
 
     async def scenario() -> None:
         await connector.fetch({}, None, batch_size=1)
@@ -90,8 +91,6 @@ def test_jwt_is_refreshed_after_55_minutes() -> None:
         now[0] = 56 * 60.0
         await connector.fetch({}, {"page": 3}, batch_size=1)
         await connector.aclose()
-
-    import asyncio
 
     asyncio.run(scenario())
     assert auth.call_count == 2

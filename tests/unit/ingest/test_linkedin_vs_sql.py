@@ -46,7 +46,7 @@ def url_variants() -> list[str | None]:
              "mylinkedin.com", "linkedin.co"]  # fmt: skip
     paths = ["/in/ann-lee", "/in/Ann-Lee/", "/in/ann-lee/details/experience/", "/company/acme",
              "/company/Acme/about/", "/in/", "/in", "/feed/", "/pub/ann/1/2/3", "",
-             "/in/ann%C3%A9", "/in/zoë"]  # fmt: skip
+             "/in/ann%C3%A9", "/in/zoë", "/in/\u0130rem", "/in/ΟΔΥΣΣΕΥΣ", "/in/STRAẞE"]  # fmt: skip
     tails = ["", "?trk=public_profile", "#about", "?a=1#b", "/"]
     pads = [("", ""), ("  ", "\t"), ("\u00a0", "\r\n")]
     urls: list[str | None] = [
@@ -95,7 +95,18 @@ def test_canonical_check_and_email_match_sql(conn: psycopg.Connection[tuple[obje
 
 
 TOKENS = [*"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/:.?#-_ %\t\u00a0"]
-TOKENS += ["linkedin.com/", "in/", "company/", "www.", "https://", "http://", "uk.", "\u0130"]
+TOKENS += [
+    "linkedin.com/",
+    "in/",
+    "company/",
+    "www.",
+    "https://",
+    "http://",
+    "uk.",
+    "\u0130",
+    "Σ",
+    "É",
+]
 url_text = st.lists(st.sampled_from(TOKENS), max_size=12).map("".join)
 
 

@@ -100,12 +100,12 @@ def test_a_bad_phone_never_rejects_and_is_kept_in_metadata() -> None:
     result = lead(email="ann@example.com", phone="ext. twelve")
     assert result.phone is None
     assert result.metadata["raw_phone"] == "ext. twelve"
-    result = normalize_lead(
+    national = normalize_lead(
         {"email": "ann@example.com", "phone": "415 555 2671"}, default_region="US"
     )
-    assert isinstance(result, NormalizedLead)
-    assert result.phone == "+14155552671"
-    assert "raw_phone" not in result.metadata
+    assert isinstance(national, NormalizedLead)
+    assert national.phone == "+14155552671"
+    assert "raw_phone" not in national.metadata
 
 
 @pytest.mark.parametrize(
