@@ -25,6 +25,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m bench.upsert_leads
+	$(BIN)/python -m bench.sdk_list
+	$(BIN)/python -m bench.import_time
+	$(BIN)/python -m bench.worker_ingest
+	$(BIN)/python -m bench.queue_claims
 
 clean:
 	-@[ -x $(BIN)/dashin ] && $(BIN)/dashin local destroy

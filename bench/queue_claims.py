@@ -4,7 +4,7 @@ Run ``python -m bench.queue_claims [--jobs 10000] [--workers 4]``.
 
 In a fresh database of a throwaway PostgreSQL 15 cluster (``bench.upsert_leads.bench_server``)
 ``--jobs`` runnable no-op jobs are queued; then ``--workers`` workers, each with its own
-connection, loop ``dx.queue.claim_next`` -> ``dx.queue.complete`` (the SQL functions
+connection and process, loop ``dx.queue.claim_next`` -> ``dx.queue.complete`` (the SQL functions
 ``claim_next_job`` with FOR UPDATE SKIP LOCKED and ``complete_job``) until the queue is empty.
 Reported: claims per second over the whole drain, per worker, and a check that every job was
 claimed exactly once. Results go to ``bench/results/worker_queue_claims.json``.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import platform
 import sys
 import time
@@ -36,29 +37,41 @@ QUEUE_JOBS = (
 )
 
 
-async def drain(url: str, workers: int) -> tuple[float, list[list[str]]]:
-    """Run the workers until none finds a job; each one's claimed job ids."""
-    claimed: list[list[str]] = [[] for _ in range(workers)]
-    options = ClientOptions(pool_min_size=workers, pool_max_size=workers)
-
-    async def worker(n: int, dx: AsyncDashin) -> None:
-        name = f"bench-{n}"
+async def _worker_loop(url: str, name: str) -> list[str]:
+    claimed: list[str] = []
+    async with AsyncDashin(database_url=url, options=ClientOptions(pool_max_size=2)) as dx:
         while True:
             job = await dx.queue.claim_next(name, lease_seconds=60)
             if job is None:
-                return
+                return claimed
             await dx.queue.complete(job.id, name)
-            claimed[n].append(str(job.id))
+            claimed.append(str(job.id))
 
-    clients = [AsyncDashin(database_url=url, options=options) for _ in range(workers)]
-    try:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(n, dx) for n, dx in enumerate(clients)))
-        seconds = time.perf_counter() - started
-    finally:
-        for dx in clients:
-            await dx.close()
-    return seconds, claimed
+
+def _worker_process(url: str, name: str, start: Any, out: Any) -> None:
+    start.wait()  # every worker starts at once
+    out.put((name, asyncio.run(_worker_loop(url, name))))
+
+
+def drain(url: str, workers: int) -> tuple[float, list[list[str]]]:
+    """Run the workers (one process each, as real workers) until none finds a job."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    out = context.Queue()
+    procs = [
+        context.Process(target=_worker_process, args=(url, f"bench-{n}", start, out))
+        for n in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    time.sleep(1.0)  # let the interpreters import before the clock starts
+    started = time.perf_counter()
+    start.set()
+    results = dict(out.get() for _ in procs)
+    seconds = time.perf_counter() - started
+    for proc in procs:
+        proc.join()
+    return seconds, [results[f"bench-{n}"] for n in range(workers)]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -80,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute(QUEUE_JOBS, (AGENCY_ID, DATA_SOURCE_ID, args.jobs))
                 conn.execute("vacuum analyze public.scraping_jobs")
-            seconds, claimed = asyncio.run(drain(url, args.workers))
+            seconds, claimed = drain(url, args.workers)
             with psycopg.connect(url, autocommit=True) as conn:
                 row = conn.execute(
                     "select count(*) filter (where status = 'completed'), count(*)"

@@ -34,8 +34,7 @@ from uuid import UUID
 import psycopg
 
 from bench.upsert_leads import TIMES, bench_server
-from dashin_sdk import AsyncDashin, Dashin
-from dashin_sdk import sql_compiler
+from dashin_sdk import AsyncDashin, Dashin, sql_compiler
 from dashin_sdk.identity import Identity
 from dashin_sdk.local.queries import trusted
 from dashin_sdk.models.tables import Lead, columns_of

@@ -20,8 +20,10 @@ Config::
       "total_path"?: "meta.total"
     }
 
-``auth.credential`` names a different credentials key. Unmapped record fields are not copied;
-the raw record is archived whole. One request per ``fetch``; the page size is ``batch_size``.
+``auth.credential`` names a different credentials key. Search criteria are merged into the
+query (GET) or the body (POST), without the qualification rules (``title_keywords``...).
+Unmapped record fields are not copied; the raw record is archived whole. One request per
+``fetch``; the page size is ``batch_size``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import httpx
 
 from functions_py.connectors.base import Batch, Connector, Rejected
 from functions_py.connectors.errors import ConnectorConfigError, PermanentError
-from functions_py.connectors.fields import LEAD_COLUMNS, get_path, lead_record
+from functions_py.connectors.fields import LEAD_COLUMNS, get_path, lead_record, provider_criteria
 
 PAGINATION_TYPES = ("page", "offset", "cursor", "link", "none")
 
@@ -132,7 +134,7 @@ class ApiConnector(Connector):
         params: dict[str, Any] = dict(self.config.get("params") or {})
         body: dict[str, Any] = dict(self.config.get("body") or {})
         criteria_target = params if method == "GET" else body
-        criteria_target.update(criteria)
+        criteria_target.update(provider_criteria(criteria))
         paging = self._pagination
         kind = paging["type"]
         url = self.config["base_url"]

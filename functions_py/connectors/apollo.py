@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from functions_py.connectors.base import Batch, Connector, Rejected
 from functions_py.connectors.errors import ConnectorConfigError
-from functions_py.connectors.fields import fill_empty, get_path, lead_record
+from functions_py.connectors.fields import fill_empty, get_path, lead_record, provider_criteria
 
 DEFAULT_BASE_URL = "https://api.apollo.io"
 SEARCH_PATH = "/api/v1/mixed_people/api_search"
@@ -44,7 +44,7 @@ PLACEHOLDER_EMAIL_PREFIX = "email_not_unlocked@"
 def search_body(criteria: Mapping[str, Any]) -> dict[str, Any]:
     """Apollo search parameters from search criteria (generic keys translated)."""
     body: dict[str, Any] = {}
-    for key, value in criteria.items():
+    for key, value in provider_criteria(criteria).items():
         name = GENERIC_CRITERIA.get(key, key)
         if name.endswith("[]"):
             name = name[:-2]

@@ -15,6 +15,7 @@ cursor is ``{"line": <next line number>, "offset": <its byte offset>}``.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import re
 import shutil
 import tempfile
@@ -121,8 +122,6 @@ class CsvConnector(Connector):
             raise ConnectorConfigError("delimiter", "must be a single character")
         encoding = self.config.get("encoding")
         if encoding is not None:
-            import codecs
-
             try:
                 codecs.lookup(str(encoding))
             except LookupError:

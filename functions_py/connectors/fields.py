@@ -17,7 +17,25 @@ LEAD_COLUMNS: tuple[str, ...] = (
     "source",
 )
 
+#: Search-criteria keys that are qualification rules (see ``functions_py.ingest.qualify``),
+#: not provider search parameters: connectors never send them to a provider.
+QUALIFICATION_KEYS: frozenset[str] = frozenset(
+    {
+        "excluded_domains",
+        "excluded_companies",
+        "excluded_emails",
+        "required_fields",
+        "title_keywords",
+        "countries",
+    }
+)
+
 _MISSING = object()
+
+
+def provider_criteria(criteria: Mapping[str, Any]) -> dict[str, Any]:
+    """``criteria`` without the qualification rules: what a provider search is sent."""
+    return {k: v for k, v in criteria.items() if k not in QUALIFICATION_KEYS}
 
 
 def get_path(document: Any, path: str | None) -> Any:

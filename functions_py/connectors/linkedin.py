@@ -13,8 +13,9 @@ Config::
      "version"?: "202510",                      # the LinkedIn-Version header (YYYYMM)
      "question_map"?: {"<questionId>": "<lead column>"}}
 
-Answers are mapped through the form's predefined fields (``FIRST_NAME``, ``EMAIL``...),
-read once per form. The cursor is ``{"start": n}``.
+Search criteria are not sent to LinkedIn (the forms decide who submits); they only feed
+qualification. Answers are mapped through the form's predefined fields (``FIRST_NAME``,
+``EMAIL``...), read once per form. The cursor is ``{"start": n}``.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from functions_py.connectors.base import Batch, Connector, Rejected
 from functions_py.connectors.errors import AuthFailedError, ConnectorConfigError, PermanentError
-from functions_py.connectors.fields import lead_record
+from functions_py.connectors.fields import lead_record, provider_criteria
 
 DEFAULT_BASE_URL = "https://api.zoominfo.com"
 MAX_PAGE_SIZE = 100
@@ -127,6 +127,7 @@ class ZoomInfoConnector(Connector):
     async def _search(
         self, criteria: Mapping[str, Any], page: int, size: int
     ) -> tuple[list[Any], int | None]:
+        criteria = provider_criteria(criteria)
         for attempt in (1, 2):
             token = await self._authenticate()
             headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}

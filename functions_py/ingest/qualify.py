@@ -30,15 +30,10 @@ from typing import Any, Literal
 
 import phonenumbers
 
+from functions_py.connectors.fields import QUALIFICATION_KEYS
+
 Status = Literal["qualified", "pending", "disqualified"]
-RULE_KEYS = (
-    "excluded_domains",
-    "excluded_companies",
-    "excluded_emails",
-    "required_fields",
-    "title_keywords",
-    "countries",
-)
+RULE_KEYS = QUALIFICATION_KEYS
 COUNTRY_KEYS = ("country", "Country", "location_country", "country_code")
 
 

@@ -8,7 +8,7 @@ non-canonical forms, names with accents, companies with commas (quoted fields).
 
 ``generate_leads_csv`` returns ``SampleStats``: ``unique_valid_leads`` is exactly the number
 of leads an import creates, so tests can assert counts. The bundled sample is
-``generate_leads_csv(path)`` with the defaults (``python -m functions_py.samples.generator``
+``generate_leads_csv(path)`` with the defaults (``python -m functions_py.samples``
 writes it again).
 """
 

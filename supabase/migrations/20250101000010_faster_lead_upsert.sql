@@ -1,5 +1,12 @@
--- 010 Faster lead writes: the audit log of public.leads without dynamic SQL.
---
+-- 010 A cheaper batch lead upsert (bench/upsert_leads.py, bench/README.md), with
+-- the same results and guarantees:
+--   1. the audit log of public.leads without dynamic SQL;
+--   2. upsert_leads() runs only the match probes that apply to a record, and
+--      stores its parsed records once instead of twice.
+-- Measured on 100,000 records (median backend CPU): about 8 % less than with
+-- migration 006's versions.
+
+-- 1. Audit log of leads -----------------------------------------------------------
 -- Every batch of upsert_leads() fires the audit triggers of leads twice (the
 -- insert, and the update of the merged leads). The generic
 -- private.audit_changes() (migration 002) builds its statement with format()
@@ -83,9 +90,11 @@ create trigger audit_delete after delete on public.leads
 referencing old table as old_rows
 for each statement execute function private.audit_lead_changes();
 
--- The batch lead upsert (migration 006) with the same contract and results, and
--- cheaper matching: see `matched` and `parsed` below. CREATE OR REPLACE keeps
--- its privileges.
+-- 2. The batch lead upsert -----------------------------------------------------------
+-- Migration 006's function with the same signature, contract and results;
+-- changed: `parsed` (not stored on its own), `matched` (probes as CASE-guarded
+-- scalar subqueries) and, in `merged`, a deterministic choice where two records
+-- match one lead. CREATE OR REPLACE keeps its grants.
 -- Upserts a JSON array of lead records for one agency (and optionally one
 -- campaign, source, data source and job), in one statement:
 --   * normalises email (lower/trim) and LinkedIn URL, trims text fields;
@@ -405,8 +414,14 @@ begin
             metadata = m.metadata || l.metadata
         -- Rows are locked in id order (and new emails inserted in email
         -- order below), so concurrent upserts over overlapping leads queue
-        -- behind each other instead of deadlocking.
-        from (select x.* from matched as x where x.lead_id is not null order by x.lead_id) as m
+        -- behind each other instead of deadlocking. Two records of a batch
+        -- may match one lead (say by email and by LinkedIn URL): a row is
+        -- updated once per statement, by the first of them, so `idx` makes
+        -- that the earlier record, as for in-batch duplicates (006 left it to
+        -- chance).
+        from (
+            select x.* from matched as x where x.lead_id is not null order by x.lead_id, x.idx
+        ) as m
         where l.id = m.lead_id
             and (
                 (l.email is null and m.email is not null)

@@ -174,6 +174,8 @@ class FakeTester:
 def testers(monkeypatch: pytest.MonkeyPatch) -> None:
     """An empty tester registry for this test (registrations do not leak into others)."""
     monkeypatch.setattr(connection_testers, "_registered", {})
+    # Installed packages register real testers (functions_py.connectors): hide them too.
+    monkeypatch.setattr(connection_testers, "entry_points", lambda **_: [])
 
 
 def test_a_successful_connection_test(as_user: AsUser, conn: Conn, testers: None) -> None:

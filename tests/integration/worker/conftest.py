@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from dashin_sdk import Dashin
+from dashin_sdk.credentials import new_key
 from dashin_sdk.models.tables import ScrapingJob
 from tests.integration.worker.expected import CRITERIA
 from tests.support.factories import Conn, connect, scalar
@@ -37,7 +38,9 @@ class Queue:
     def __init__(self, url: str, tmp_path: Path) -> None:
         self.url = url
         self.tmp_path = tmp_path
-        self.dx = Dashin(database_url=url)
+        # Data-source credentials are sealed with this key; workers get it in their env.
+        self.credentials_key = new_key("test")
+        self.dx = Dashin(database_url=url, credentials_key=self.credentials_key)
         self.admin = self.dx.as_user(ADMIN_A)
         # Leads are deduplicated per agency: jobs meant not to share leads use agency B.
         self.other_admin = self.dx.as_user(ADMIN_B)
@@ -63,6 +66,7 @@ class Queue:
         *,
         connector: str | None = None,
         config: dict[str, Any] | None = None,
+        credentials: dict[str, Any] | None = None,
         job_config: dict[str, Any] | None = None,
         criteria: dict[str, Any] | None = None,
         start: bool = True,
@@ -74,10 +78,12 @@ class Queue:
         source_config: dict[str, Any] = {"path": str(csv), **(config or {})}
         if connector is not None:
             source_config["class"] = f"{CONNECTORS}:{connector}"
+        secrets = {"credentials": credentials} if credentials is not None else {}
         source = admin.data_sources.create(
             name=self._name("worker source"),
             type="custom" if connector else "csv",
             config=source_config,
+            **secrets,
         )
         job = admin.jobs.create(
             source.id,
@@ -111,6 +117,7 @@ class Queue:
             **os.environ,
             "DASHIN_DATABASE_URL": self.url,
             "DASHIN_RAW_ARCHIVE": (self.tmp_path / "archive").as_uri(),
+            "DASHIN_CREDENTIALS_KEY": self.credentials_key,
             "PYTHONPATH": str(ROOT),
         }
         env.pop("SUPABASE_URL", None)

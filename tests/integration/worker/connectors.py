@@ -13,7 +13,7 @@ from typing import Any
 
 from functions_py.connectors.base import Batch
 from functions_py.connectors.csv_source import CsvConnector
-from functions_py.connectors.errors import PermanentError, TransientError
+from functions_py.connectors.errors import AuthFailedError, PermanentError, TransientError
 
 
 class PacedCsv(CsvConnector):
@@ -63,4 +63,19 @@ class BrokenCsv(PacedCsv):
     ) -> Batch:
         if cursor is not None and int(cursor.get("line", 0)) > int(self.config["fail_after_line"]):
             raise PermanentError("provider rejected the request: 400 bad query (test)")
+        return await super().fetch(search_criteria, cursor, batch_size=batch_size)
+
+
+class GuardedCsv(PacedCsv):
+    """Reads the file only with the right ``token`` credential, else the provider says 401."""
+
+    async def fetch(
+        self,
+        search_criteria: Mapping[str, Any],
+        cursor: Mapping[str, Any] | None,
+        *,
+        batch_size: int,
+    ) -> Batch:
+        if self.credentials.get("token") != self.config["expected_token"]:
+            raise AuthFailedError("provider refused the API token (HTTP 401)")
         return await super().fetch(search_criteria, cursor, batch_size=batch_size)

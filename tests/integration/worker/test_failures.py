@@ -73,3 +73,42 @@ def test_permanent_failure_fails_the_job_and_keeps_partial_results(
     assert queue.get(setup.job_id).data_source_id is not None
     source = queue.dx.data_sources.get(setup.data_source_id)
     assert source.status is DataSourceStatus.ACTIVE  # not an authentication problem
+
+
+def test_credentials_are_opened_by_the_worker_and_a_refusal_marks_the_source(
+    queue: Queue, tmp_path: Path
+) -> None:
+    csv = tmp_path / "leads.csv"
+    sample_csv(csv, rows=300)
+    want = expected_for(csv)
+    good = queue.job(
+        csv,
+        connector="GuardedCsv",
+        config={"expected_token": "s3cret-token"},
+        credentials={"token": "s3cret-token"},
+    )
+    bad = queue.job(
+        csv,
+        connector="GuardedCsv",
+        config={"expected_token": "s3cret-token"},
+        credentials={"token": "expired-token"},
+        other_agency=True,
+    )
+
+    output = queue.finish(queue.worker("--burst", worker_id="w-auth"))
+
+    assert queue.get(good.job_id).status is JobStatus.COMPLETED
+    assert queue.campaign_leads(good.campaign_id) == want.unique_valid
+    refused = queue.other_admin.jobs.get(bad.job_id)
+    assert refused.status is JobStatus.FAILED  # retrying cannot fix a refused token
+    assert refused.errors[0]["retryable"] is False
+    source = queue.other_admin.data_sources.get(bad.data_source_id)
+    assert source.status is DataSourceStatus.ERROR
+    assert source.last_test_status == "failed"
+    assert source.last_test_error is not None
+    assert "HTTP 401" in source.last_test_error
+    logs = queue.sql.execute(
+        "select message, details::text from public.scraping_job_logs"
+    ).fetchall()
+    assert not any("s3cret" in message or "s3cret" in details for message, details in logs)
+    assert "s3cret" not in output

@@ -46,7 +46,7 @@ def test_page_pagination_and_mapping() -> None:
         config(pagination={"type": "page"}, total_path="meta.total", params={"segment": "hot"}),
         None,
     )
-    batches = run_all(connector, {"country": "US"}, batch_size=2)
+    batches = run_all(connector, {"country": "US", "required_fields": ["email"]}, batch_size=2)
     assert [len(b.records) for b in batches] == [2, 2, 1]
     assert batches[-1].next_cursor is None
     assert batches[0].total_estimate == 5
@@ -57,6 +57,7 @@ def test_page_pagination_and_mapping() -> None:
     first = route.calls[0].request.url.params
     assert first["segment"] == "hot"
     assert first["country"] == "US"
+    assert "required_fields" not in first  # a qualification rule, not a search parameter
 
 
 @respx.mock

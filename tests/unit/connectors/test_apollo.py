@@ -90,6 +90,11 @@ def test_search_pages_until_the_last(nested: bool) -> None:
     assert lead["metadata"]["last_name_obfuscated"] == "Sm***h"
 
 
+def test_qualification_rules_are_not_sent() -> None:
+    body = search_body({"person_titles": ["CTO"], "title_keywords": ["cto"], "countries": ["US"]})
+    assert body == {"person_titles": ["CTO"]}
+
+
 def test_generic_criteria_are_translated() -> None:
     assert search_body({"keywords": "saas", "domains": ["a.com"], "person_titles[]": ["x"]}) == {
         "q_keywords": "saas",

@@ -54,7 +54,11 @@ def test_enterprise_search_authenticates_once_and_pages() -> None:
         )
 
     route = respx.post(f"{API}/search/contact").mock(side_effect=search)
-    batches = run_all(ZoomInfoConnector({}, CREDS), {"jobTitle": "CTO"}, batch_size=2)
+    batches = run_all(
+        ZoomInfoConnector({}, CREDS),
+        {"jobTitle": "CTO", "excluded_domains": ["gmail.com"]},  # a rule: not sent
+        batch_size=2,
+    )
     assert [len(b.records) for b in batches] == [2, 2, 1]
     assert auth.call_count == 1
     assert json.loads(auth.calls.last.request.content) == CREDS
