@@ -1,7 +1,7 @@
 # Everything goes through scripts/bootstrap.sh first, so a fresh clone needs only `make test`.
 VENV := .venv
 BIN := $(VENV)/bin
-SQL_QUERY_DIRS := dashin_sdk/local/sql functions_py/sql
+SQL_QUERY_DIRS := dashin_sdk/local/sql functions_py/sql bench/sql
 
 .PHONY: setup demo test lint bench clean
 

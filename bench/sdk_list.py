@@ -10,7 +10,8 @@ leads go to the Demo Agency, then three clients page through
 * ``Dashin(...).as_user(admin)`` (sync) and ``AsyncDashin(...).as_user(admin)`` (async);
 * the baseline: one plain psycopg connection running, per call, exactly the SDK's
   statements (``dashin_sdk.sql_compiler`` compiles the same ``Select``) in one pipelined
-  transaction: ``set_config`` of role and claims, the page query, the count query, commit.
+  transaction: the SDK's ``set_config`` of role, claims and statement timeout
+  (``dashin_sdk._sync.postgres.SET_IDENTITY``), the page query, the count query, commit.
 
 The three run interleaved in rounds over the same page numbers; each reports the median of
 its per-call wall times. See bench/README.md.
@@ -35,6 +36,7 @@ import psycopg
 
 from bench.upsert_leads import TIMES, bench_server
 from dashin_sdk import AsyncDashin, Dashin, sql_compiler
+from dashin_sdk._sync.postgres import SET_IDENTITY
 from dashin_sdk.identity import Identity
 from dashin_sdk.local.queries import trusted
 from dashin_sdk.models.tables import Lead, columns_of
@@ -70,16 +72,13 @@ def load(conn: Conn, rows: int) -> None:
     conn.execute("vacuum analyze")
 
 
-def raw_call(conn: Conn, identity: tuple[str, str], page: int) -> int:
+def raw_call(conn: Conn, identity: tuple[str, str, str], page: int) -> int:
     """The SDK's statements for one page, through psycopg alone (the baseline)."""
     query = page_query(page)
     statement, params = sql_compiler.select(query)
     count_statement, count_params = sql_compiler.count(query)
     with conn.pipeline():
-        conn.execute(
-            "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
-            identity,
-        )
+        conn.execute(SET_IDENTITY, identity)
         cursor = conn.execute(statement, params)
         count_cursor = conn.execute(count_statement, count_params)
         rows = cursor.fetchall()
@@ -104,10 +103,7 @@ def check_same_rows(url: str) -> None:
         query = page_query(3)
         statement, params = sql_compiler.select(query)
         identity = Identity.user(UUID(ADMIN_ID))
-        conn.execute(
-            "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
-            (identity.role, json.dumps(identity.claims)),
-        )
+        conn.execute(SET_IDENTITY, (identity.role, json.dumps(identity.claims), "30s"))
         raw_ids = [row[0] for row in conn.execute(statement, params).fetchall()]
     if sdk_ids != raw_ids or len(sdk_ids) != PAGE_SIZE:
         raise SystemExit("the SDK and the baseline returned different pages")
@@ -120,7 +116,8 @@ def _list_args(page: int) -> dict[str, Any]:
 def measure(url: str, iterations: int, warmup: int, rounds: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {"psycopg": [], "sync": [], "async": []}
     identity = Identity.user(UUID(ADMIN_ID))
-    claims = (identity.role, json.dumps(identity.claims))
+    # The SDK's identity statement with the default ClientOptions.timeout, as the SDK sends it.
+    claims = (identity.role, json.dumps(identity.claims), "30000ms")
     per_round = max(1, iterations // rounds)
     loop = asyncio.new_event_loop()
     sync_root = Dashin(database_url=url)

@@ -39,6 +39,7 @@ from dashin_sdk.models.enums import JobStatus
 from functions_py.connectors.csv_source import CsvConnector
 from functions_py.samples import SampleStats, generate_leads_csv
 from functions_py.worker import Worker, WorkerOptions
+from functions_py.worker.runner import default_transform_processes
 from functions_py.worker.transform import transform
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "worker_ingest.json"
@@ -67,7 +68,9 @@ async def parse_file(csv: Path, fetch: int) -> list[dict[str, Any]]:
         await connector.aclose()
 
 
-async def run_worker(url: str, csv: Path, fetch: int, batch: int, archive: Path) -> dict[str, Any]:
+async def run_worker(
+    url: str, csv: Path, fetch: int, batch: int, processes: int, archive: Path
+) -> dict[str, Any]:
     async with AsyncDashin(database_url=url) as dx:
         admin = dx.as_user(ADMIN_ID)
         campaign = await admin.campaigns.create(name="bench worker ingest", status="active")
@@ -86,6 +89,7 @@ async def run_worker(url: str, csv: Path, fetch: int, batch: int, archive: Path)
                 flush_records=batch,
                 # Commit by size only, so both sides send batches of the same size.
                 flush_interval=math.inf,
+                transform_processes=processes,
                 archive_dir=archive,
             ),
         )
@@ -131,6 +135,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=100_000, help="CSV data rows (100000)")
     parser.add_argument("--fetch", type=int, default=1000, help="records per connector fetch")
     parser.add_argument("--batch", type=int, default=5000, help="records per commit / upsert")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=default_transform_processes(),
+        help="processes normalising records besides the loop (default: per spare CPU)",
+    )
     parser.add_argument("--seed", type=int, default=20250101, help="sample generator seed")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
     parser.add_argument("--no-fsync", action="store_true", help="run the cluster with fsync off")
@@ -152,7 +162,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             version = conn.execute("show server_version").fetchone()
         with server.fresh_database("worker") as db:
             worker = asyncio.run(
-                run_worker(server.cluster.url_for(db), csv, args.fetch, args.batch, work / "raw")
+                run_worker(
+                    server.cluster.url_for(db),
+                    csv,
+                    args.fetch,
+                    args.batch,
+                    args.processes,
+                    work / "raw",
+                )
             )
         with server.fresh_database("raw") as db:
             raw = run_raw(server.cluster.url_for(db), records, args.batch)
@@ -175,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rows": args.rows,
             "fetch": args.fetch,
             "batch": args.batch,
+            "transform_processes": args.processes,
             "seed": args.seed,
             "fsync": not args.no_fsync,
         },

@@ -38,7 +38,11 @@ from dashin_sdk.local import (
 from functions_py import demo as demo_run
 from functions_py.demo import DEMO_AGENCY_ID, fetch_agency_overview, render_overview
 from functions_py.worker import Worker, WorkerOptions
-from functions_py.worker.runner import default_concurrency, default_worker_id
+from functions_py.worker.runner import (
+    default_concurrency,
+    default_transform_processes,
+    default_worker_id,
+)
 from functions_py.worker.watch import final_counts, watch_job
 
 T = TypeVar("T")
@@ -210,6 +214,10 @@ def worker(
     batch_size: Annotated[
         int, typer.Option(min=1, max=10_000, help="Records per connector fetch.")
     ] = 500,
+    transform_processes: Annotated[
+        int,
+        typer.Option(min=0, max=32, help="Processes normalising records (0: in-process)."),
+    ] = default_transform_processes(),
     poll_interval: Annotated[
         float, typer.Option(min=0.1, help="Look for work this often without a wake-up (s).")
     ] = 1.5,
@@ -227,6 +235,7 @@ def worker(
         burst=burst,
         poll_interval=poll_interval,
         batch_size=batch_size,
+        transform_processes=transform_processes,
         archive_dir=archive_dir,
     )
 

@@ -5,8 +5,9 @@ Each call is one transaction that first runs what PostgREST runs for a request::
 
     select set_config('role', <role>, true), set_config('request.jwt.claims', <claims>, true)
 
-so RLS, column grants and ``auth.uid()`` apply exactly as over HTTP. The statements of a call
-are pipelined: identity, query and count travel in one round trip.
+so RLS, column grants and ``auth.uid()`` apply exactly as over HTTP (the same statement also
+sets ``statement_timeout`` to ``ClientOptions.timeout``). The statements of a call are
+pipelined: identity, query and count travel in one round trip.
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ from dashin_sdk.settings import ClientOptions
 
 T = TypeVar("T")
 
-_SET_IDENTITY = sql.SQL(
-    "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)"
+# The identity, plus the client's timeout as this transaction's statement_timeout (in the same
+# statement: no extra round trip), so a call never runs longer than ``ClientOptions.timeout``.
+SET_IDENTITY = sql.SQL(
+    "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true),"
+    " set_config('statement_timeout', %s, true)"
 )
 _CALLER = sql.SQL("select agency_id, role::text as role from public.user_profiles where id = %s")
 _SIGN_IN = sql.SQL(
@@ -121,6 +125,7 @@ class PostgresBackend:
         self._pool: Pool = _new_pool(database_url, options) if parent is None else parent._pool
         self._opened = False
         self._caller: Caller | None = None
+        self._statement_timeout = f"{max(1, round(options.timeout * 1000))}ms"
 
     def with_identity(self, identity: Identity) -> PostgresBackend:
         """A backend acting as ``identity`` over the same pool (the pool stays ours)."""
@@ -150,7 +155,12 @@ class PostgresBackend:
                     sent = True
                     with conn.pipeline():
                         conn.execute(
-                            _SET_IDENTITY, (self.identity.role, json.dumps(self.identity.claims))
+                            SET_IDENTITY,
+                            (
+                                self.identity.role,
+                                json.dumps(self.identity.claims),
+                                self._statement_timeout,
+                            ),
                         )
                         return work(conn)
             except (psycopg.Error, PoolTimeout) as exc:

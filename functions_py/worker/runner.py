@@ -17,12 +17,22 @@ from dashin_sdk.errors import DashinError
 from functions_py.ingest.archive import RawArchive
 from functions_py.worker.heartbeat import JobControl, StopReason
 from functions_py.worker.slot import DEFAULT_BATCH_SIZE, JobOutcome, SlotContext, run_job
+from functions_py.worker.transform import Transformer
 
 log = logging.getLogger(__name__)
 
 
 def default_concurrency() -> int:
     return max(1, min(4, os.cpu_count() or 1))
+
+
+def default_transform_processes() -> int:
+    """Processes normalising records besides the worker's loop: none on a machine of two
+    CPUs or fewer (the loop and a local database keep them busy, and shipping pages to
+    another process then costs more than it saves: see bench/README.md), else one per
+    spare CPU, at most 4."""
+    cpus = os.cpu_count() or 1
+    return 0 if cpus <= 2 else min(4, cpus - 2)
 
 
 def default_worker_id() -> str:
@@ -40,6 +50,8 @@ class WorkerOptions:
     # Commit fetched records at most this often, unless this many are waiting.
     flush_interval: float = 0.5
     flush_records: int = 5_000
+    # Processes normalising pages in parallel (0: in the worker's own loop).
+    transform_processes: int = field(default_factory=default_transform_processes)
     # Raw records (JSONL) and result files go here; None: RawArchive.from_env()
     # (DASHIN_RAW_ARCHIVE, Supabase Storage, or a directory in the temp dir).
     archive_dir: Path | None = None
@@ -76,6 +88,7 @@ class Worker:
                 if self.options.archive_dir is not None
                 else RawArchive.from_env()
             ),
+            transformer=Transformer(self.options.transform_processes),
             batch_size=self.options.batch_size,
             flush_interval=self.options.flush_interval,
             flush_records=self.options.flush_records,
@@ -102,6 +115,7 @@ class Worker:
             listener.cancel()
             with suppress(asyncio.CancelledError):
                 await listener
+            await asyncio.to_thread(self._ctx.transformer.close)
         return self.report
 
     async def _slot(self, number: int) -> None:

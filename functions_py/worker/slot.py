@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import deque
 from collections.abc import Awaitable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -20,8 +21,8 @@ from uuid import UUID
 from dashin_sdk import AsyncDashin
 from dashin_sdk.errors import DashinError, InvalidStateError, NotFoundError
 from dashin_sdk.models.enums import JobStatus
-from dashin_sdk.models.tables import ScrapingJob
-from functions_py.connectors.base import Connector
+from dashin_sdk.models.tables import DataSource, ScrapingJob
+from functions_py.connectors.base import Batch, Connector
 from functions_py.connectors.errors import AuthFailedError, PermanentError, TransientError
 from functions_py.connectors.ratelimit import RateLimiter
 from functions_py.connectors.registry import create_connector
@@ -35,7 +36,7 @@ from functions_py.worker.progress import (
     PendingBatch,
     percent,
 )
-from functions_py.worker.transform import transform
+from functions_py.worker.transform import Transformed, Transformer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,12 +52,22 @@ class SlotContext:
     worker_id: str
     lease_seconds: int
     archive: RawArchive
+    transformer: Transformer
     batch_size: int = DEFAULT_BATCH_SIZE
     flush_interval: float = 0.5
     flush_records: int = 5_000
-    # One token bucket per data source, shared by the slots (jobs of one source run at
-    # the source's pace together).
+    # One token bucket per data source, shared by the slots: jobs of one source together
+    # keep to the source's ``requests_per_second`` (config), if it sets one.
     limiters: dict[UUID, RateLimiter] = field(default_factory=dict)
+
+    def limiter_for(self, source: DataSource) -> RateLimiter | None:
+        rate = source.config.get("requests_per_second")
+        if not isinstance(rate, int | float) or isinstance(rate, bool) or rate <= 0:
+            return None
+        limiter = self.limiters.get(source.id)
+        if limiter is None or limiter.rate != float(rate):
+            limiter = self.limiters[source.id] = RateLimiter(float(rate))
+        return limiter
 
 
 @dataclass(frozen=True)
@@ -118,16 +129,28 @@ class _JobRun:
             resumed_from=job.checkpoint,
         )
         connector: Connector | None = None
+        ahead: deque[tuple[Any, Batch, asyncio.Future[Transformed]]] = deque()
         try:
             connector = await self._open_connector()
             self.archive = self.ctx.archive.open(str(job.id))
-            while not self.exhausted:
+            # Fetching runs ahead of normalising by up to ``depth`` pages (in other
+            # processes), which runs ahead of the write in flight: the three overlap.
+            fetching = not self.exhausted
+            while fetching or ahead:
                 if self.control.stopped.is_set():
                     return await self._stop()
-                batch = await self._until_stopped(
-                    connector.fetch(job.search_criteria, self.cursor, batch_size=self.batch_size)
-                )
-                await self._take(batch)
+                if fetching and len(ahead) < self.ctx.transformer.depth:
+                    start = self.cursor
+                    batch = await self._until_stopped(
+                        connector.fetch(job.search_criteria, start, batch_size=self.batch_size)
+                    )
+                    self.cursor = batch.next_cursor
+                    fetching = batch.next_cursor is not None
+                    normalising = self.ctx.transformer(batch, job.search_criteria)
+                    ahead.append((start, batch, asyncio.ensure_future(normalising)))
+                    continue
+                start, batch, page = ahead.popleft()
+                await self._take(start, batch, await self._until_stopped(page))
                 if self.policy.due(self.pending):
                     await self._commit()
             await self._flush()
@@ -151,6 +174,8 @@ class _JobRun:
             # The database failed us mid-run: give the job back for a retry with backoff.
             return await self._fail(exc, retryable=True)
         finally:
+            for _, _, unused in ahead:
+                unused.cancel()
             with suppress(Exception):
                 await self._settle()  # never leave a write running unobserved
             if connector is not None:
@@ -165,7 +190,7 @@ class _JobRun:
             source.type.value,
             source.config,
             credentials,
-            limiter=self.ctx.limiters.get(source.id),
+            limiter=self.ctx.limiter_for(source),
         )
 
     async def _until_stopped(self, work: Awaitable[T]) -> T:
@@ -183,8 +208,8 @@ class _JobRun:
             raise _StopRequestedError
         return task.result()
 
-    async def _take(self, batch: Any) -> None:
-        page = transform(batch, self.job.search_criteria)
+    async def _take(self, start: Any, batch: Batch, page: Transformed) -> None:
+        """Buffer a normalised page; ``start`` is the cursor it was fetched from."""
         if len(self.pending.records) + len(page.records) > MAX_BATCH_RECORDS:
             await self._commit()
         if self.archive is not None and batch.raw:
@@ -192,13 +217,10 @@ class _JobRun:
         for rejection in page.unreadable:
             self.journal.rejected(rejection.reason, line=rejection.position)
         for rejection in page.invalid:
-            self.journal.rejected(
-                rejection.reason, batch_cursor=self.cursor, index=rejection.position
-            )
+            self.journal.rejected(rejection.reason, batch_cursor=start, index=rejection.position)
         self.pending.records.extend(page.records)
         self.pending.pages += 1
         self.pending.cursor = batch.next_cursor
-        self.cursor = batch.next_cursor  # the next fetch continues after this page
         self.pending.done = batch.next_cursor is None
         self.counters.processed += page.processed
         self.counters.qualified += page.qualified

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,3 +55,43 @@ def transform(batch: Batch, search_criteria: Mapping[str, Any]) -> Transformed:
         if status == QUALIFIED:
             out.qualified += 1
     return out
+
+
+# Pages smaller than this are not worth shipping to another process.
+MIN_POOLED_RECORDS = 200
+
+
+class Transformer:
+    """Runs ``transform`` in worker processes, or inline with ``processes=0``.
+
+    Normalising (email syntax, phone parsing) is CPU-bound Python, the larger half of an
+    import's cost; other processes do it in parallel with each other and with the database,
+    pages in flight up to ``depth``. The pool starts on first use and is shared by the slots.
+    """
+
+    def __init__(self, processes: int) -> None:
+        self.processes = max(0, processes)
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def depth(self) -> int:
+        """Pages worth having in flight at once."""
+        return self.processes + 1
+
+    async def __call__(self, batch: Batch, search_criteria: Mapping[str, Any]) -> Transformed:
+        if self.processes == 0 or len(batch.records) < MIN_POOLED_RECORDS:
+            return transform(batch, search_criteria)
+        if self._pool is None:
+            # spawn: forking a process that runs an event loop and a connection pool is unsafe.
+            self._pool = ProcessPoolExecutor(
+                self.processes, mp_context=multiprocessing.get_context("spawn")
+            )
+        # Only what transform reads travels to the other process (not the raw records).
+        slim = Batch(batch.records, [], batch.rejected, batch.next_cursor, batch.total_estimate)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, transform, slim, dict(search_criteria))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

@@ -93,8 +93,10 @@ for each statement execute function private.audit_lead_changes();
 -- 2. The batch lead upsert -----------------------------------------------------------
 -- Migration 006's function with the same signature, contract and results;
 -- changed: `parsed` (not stored on its own), `matched` (probes as CASE-guarded
--- scalar subqueries) and, in `merged`, a deterministic choice where two records
--- match one lead. CREATE OR REPLACE keeps its grants.
+-- scalar subqueries), and deterministic choices where 006's depended on the
+-- plan or the physical row order: between leads created in one batch that a
+-- probe finds, and between two records matching one lead (`merged`). CREATE OR
+-- REPLACE keeps its grants.
 -- Upserts a JSON array of lead records for one agency (and optionally one
 -- campaign, source, data source and job), in one statement:
 --   * normalises email (lower/trim) and LinkedIn URL, trims text fields;
@@ -349,11 +351,13 @@ begin
                 ) end,
                 -- A LinkedIn URL identifies a lead only where at most one side
                 -- has an email (two different emails are two different leads):
-                -- a record without an email matches any lead with its URL ...
+                -- a record without an email matches any lead with its URL (the
+                -- oldest; among leads of one batch, one without an email, then
+                -- by email: 006 took whichever the index returned first) ...
                 case when d.email is null and d.linkedin_url is not null then (
                     select x.id from public.leads as x
                     where x.agency_id = target_agency and x.linkedin_url = d.linkedin_url
-                    order by x.created_at
+                    order by x.created_at, x.email nulls first, x.id
                     limit 1
                 ) end,
                 -- ... and a record with a new email completes a lead that has
@@ -367,7 +371,7 @@ begin
                         select x.id from public.leads as x
                         where x.agency_id = target_agency and x.linkedin_url = d.linkedin_url
                             and x.email is null
-                        order by x.created_at
+                        order by x.created_at, x.email nulls first, x.id
                         limit 1
                     )
                 end,
@@ -378,7 +382,7 @@ begin
                         and coalesce(lower(x.last_name), '') = coalesce(lower(d.last_name), '')
                         and coalesce(lower(x.first_name), '') = coalesce(lower(d.first_name), '')
                         and coalesce(lower(x.company), '') = coalesce(lower(d.company), '')
-                    order by x.created_at
+                    order by x.created_at, x.email nulls first, x.id
                     limit 1
                 ) end
             ) as lead_id
@@ -415,12 +419,15 @@ begin
         -- Rows are locked in id order (and new emails inserted in email
         -- order below), so concurrent upserts over overlapping leads queue
         -- behind each other instead of deadlocking. Two records of a batch
-        -- may match one lead (say by email and by LinkedIn URL): a row is
-        -- updated once per statement, by the first of them, so `idx` makes
-        -- that the earlier record, as for in-batch duplicates (006 left it to
-        -- chance).
+        -- may match one lead (say one by email, one by LinkedIn URL); a row
+        -- is updated once per statement, so only one of them can fill it:
+        -- the earlier one, as for in-batch duplicates. (006 left the choice
+        -- to the join's order, which changes with the plan.)
         from (
-            select x.* from matched as x where x.lead_id is not null order by x.lead_id, x.idx
+            select distinct on (x.lead_id) x.*
+            from matched as x
+            where x.lead_id is not null
+            order by x.lead_id, x.idx
         ) as m
         where l.id = m.lead_id
             and (

@@ -35,43 +35,49 @@ LIST_CASES: list[tuple[dict[str, Any], str, tuple[Any, ...]]] = [
 
 @pytest.mark.parametrize(("filters", "predicate", "params"), LIST_CASES)
 def test_list_filters_match_sql(
-    dx: Dashin, conn: Conn, filters: dict[str, Any], predicate: str, params: tuple[Any, ...]
+    shared_dx: Dashin,
+    shared_conn: Conn,
+    filters: dict[str, Any],
+    predicate: str,
+    params: tuple[Any, ...],
 ) -> None:
-    page = dx.campaigns.list(**filters, page_size=100)
-    expected = column(conn, f"select id from public.campaigns where {predicate}", params)
+    page = shared_dx.campaigns.list(**filters, page_size=100)
+    expected = column(shared_conn, f"select id from public.campaigns where {predicate}", params)
     assert {c.id for c in page.data} == set(expected)
     assert page.meta.total == len(expected)
 
 
-def test_admin_list_is_narrowed_to_own_agency(as_user: AsUser, conn: Conn) -> None:
-    page = as_user(ADMIN_A).campaigns.list(page_size=100)
-    expected = column(conn, "select id from public.campaigns where agency_id = %s", (AGENCY_A,))
+def test_admin_list_is_narrowed_to_own_agency(shared_dx: Dashin, shared_conn: Conn) -> None:
+    page = shared_dx.as_user(ADMIN_A).campaigns.list(page_size=100)
+    expected = column(
+        shared_conn, "select id from public.campaigns where agency_id = %s", (AGENCY_A,)
+    )
     assert {c.id for c in page.data} == set(expected)
 
 
 @pytest.mark.parametrize("sort_by", ["name", "created_at", "status", "start_date", "leads_count"])
 @pytest.mark.parametrize("sort_order", ["asc", "desc"])
-def test_list_sorts(dx: Dashin, conn: Conn, sort_by: str, sort_order: str) -> None:
+def test_list_sorts(shared_dx: Dashin, shared_conn: Conn, sort_by: str, sort_order: str) -> None:
     nulls = "nulls last" if sort_order == "desc" else ""
     expected = column(
-        conn,
+        shared_conn,
         f"select id from public.campaigns order by {sort_by} {sort_order} {nulls}, id {sort_order}",
     )
-    page = dx.campaigns.list(sort_by=sort_by, sort_order=sort_order, page_size=100)
+    page = shared_dx.campaigns.list(sort_by=sort_by, sort_order=sort_order, page_size=100)
     assert [c.id for c in page.data] == expected
 
 
-def test_paging_walks_every_row_once(dx: Dashin, conn: Conn) -> None:
-    first = dx.campaigns.list(page_size=1, sort_by="name", sort_order="asc")
+def test_paging_walks_every_row_once(shared_dx: Dashin, shared_conn: Conn) -> None:
+    first = shared_dx.campaigns.list(page_size=1, sort_by="name", sort_order="asc")
     assert first.meta.total == 4
     assert first.meta.has_more
     assert len(first) == 1
     ids = [c.id for c in first.iter_all()]
-    assert ids == column(conn, "select id from public.campaigns order by name, id")
-    last = dx.campaigns.list(page=4, page_size=1, sort_by="name", sort_order="asc")
+    assert ids == column(shared_conn, "select id from public.campaigns order by name, id")
+    last = shared_dx.campaigns.list(page=4, page_size=1, sort_by="name", sort_order="asc")
     assert not last.meta.has_more
     assert last.next_page() is None
-    beyond = dx.campaigns.list(page=9, page_size=1)
+    beyond = shared_dx.campaigns.list(page=9, page_size=1)
     assert beyond.data == []
     assert beyond.meta.total == 4
 
@@ -89,9 +95,9 @@ def test_paging_walks_every_row_once(dx: Dashin, conn: Conn) -> None:
         ({"search": "x" * 201}, "search"),
     ],
 )
-def test_list_rejects_bad_arguments(dx: Dashin, kwargs: dict[str, Any], field: str) -> None:
+def test_list_rejects_bad_arguments(shared_dx: Dashin, kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        dx.campaigns.list(**kwargs)
+        shared_dx.campaigns.list(**kwargs)
     assert caught.value.field == field
 
 
@@ -177,6 +183,6 @@ def test_members(as_user: AsUser) -> None:
         admin.campaigns.add_member(CAMPAIGN_B1, CLIENT_A)  # another agency's campaign
 
 
-def test_researcher_reads_members(as_user: AsUser) -> None:
-    members = as_user(RESEARCHER_A).campaigns.members(CAMPAIGN_A1)
+def test_researcher_reads_members(shared_dx: Dashin) -> None:
+    members = shared_dx.as_user(RESEARCHER_A).campaigns.members(CAMPAIGN_A1)
     assert [m.user_id for m in members] == [UUID(CLIENT_A)]

@@ -222,7 +222,11 @@ def test_a_failing_connection_test(
     assert tested.status is DataSourceStatus.ERROR
 
 
-def test_no_tester_for_the_type(as_user: AsUser, testers: None) -> None:
+def test_no_tester_for_the_type(
+    as_user: AsUser, testers: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As in a process without the connectors (functions_py) installed: no entry points.
+    monkeypatch.setattr(connection_testers, "entry_points", lambda **_: [])
     admin = as_user(ADMIN_A)
     source = admin.data_sources.create(name="zoom", type="zoominfo")
     with pytest.raises(ConfigurationError, match="connection tester"):

@@ -41,10 +41,10 @@ FILTERS: list[tuple[dict[str, Any], str, tuple[Any, ...]]] = [
 ]
 
 
-@pytest.fixture
-def assigned(conn: Conn) -> None:
+@pytest.fixture(scope="module")
+def assigned(shared_conn: Conn) -> None:
     """Give agency A's researcher a few leads, so the assigned_to filter has something to find."""
-    conn.execute(
+    shared_conn.execute(
         "update public.leads set assigned_to = %s where agency_id = %s and status = 'responded'",
         (RESEARCHER_A, AGENCY_A),
     )
@@ -53,19 +53,19 @@ def assigned(conn: Conn) -> None:
 @pytest.mark.usefixtures("assigned")
 @pytest.mark.parametrize(("filters", "predicate", "params"), FILTERS)
 def test_list_filters_match_sql(
-    as_user: AsUser,
-    conn: Conn,
+    shared_dx: Dashin,
+    shared_conn: Conn,
     filters: dict[str, Any],
     predicate: str,
     params: tuple[Any, ...],
 ) -> None:
     expected = column(
-        conn,
+        shared_conn,
         f"select id from public.leads where agency_id = %s and ({predicate})",
         (AGENCY_A, *params),
     )
     assert expected or predicate == "false"
-    page = as_user(ADMIN_A).leads.list(**filters, page_size=1000)
+    page = shared_dx.as_user(ADMIN_A).leads.list(**filters, page_size=1000)
     assert {lead.id for lead in page.data} == set(expected)
     assert page.meta.total == len(expected)
 
@@ -74,15 +74,17 @@ def test_list_filters_match_sql(
     "sort_by", ["created_at", "email", "last_name", "company", "priority", "last_contacted_at"]
 )
 @pytest.mark.parametrize("sort_order", ["asc", "desc"])
-def test_list_sorts_and_pages(as_user: AsUser, conn: Conn, sort_by: str, sort_order: str) -> None:
+def test_list_sorts_and_pages(
+    shared_dx: Dashin, shared_conn: Conn, sort_by: str, sort_order: str
+) -> None:
     nulls = "nulls last" if sort_order == "desc" else ""
     expected = column(
-        conn,
+        shared_conn,
         f"select id from public.leads where agency_id = %s"
         f" order by {sort_by} {sort_order} {nulls}, id {sort_order}",
         (AGENCY_A,),
     )
-    admin = as_user(ADMIN_A)
+    admin = shared_dx.as_user(ADMIN_A)
     first = admin.leads.list(sort_by=sort_by, sort_order=sort_order, page_size=7)
     assert [lead.id for lead in first.data] == expected[:7]
     assert [lead.id for lead in first.iter_all()] == expected

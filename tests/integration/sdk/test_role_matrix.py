@@ -11,8 +11,9 @@ The rules are the RLS policies and grants of migrations 002 and 003 (see
   nothing of data sources, jobs or job logs;
 * each user reads and marks only their own notifications; only the service role runs the queue.
 
-Every call runs on a database of its own, so one case's writes never decide another's outcome.
-A call that is refused must also leave the row unchanged (checked as the superuser).
+Every call that may write runs on a database of its own, so one case's writes never decide
+another's outcome; a refused call must also leave the rows unchanged (checked as the
+superuser). Reads share the module's database.
 """
 
 from __future__ import annotations
@@ -70,8 +71,7 @@ class World:
     job_b: str
 
 
-@pytest.fixture
-def world(conn: Conn) -> World:
+def make_world(conn: Conn) -> World:
     return World(
         lead_a1=factories.create_lead(conn, AGENCY_A, CAMPAIGN_A1),
         lead_a2=factories.create_lead(conn, AGENCY_A, CAMPAIGN_A2),
@@ -80,6 +80,18 @@ def world(conn: Conn) -> World:
         lead_b=factories.create_lead(conn, AGENCY_B, CAMPAIGN_B1),
         job_b=factories.create_job(conn, AGENCY_B, DATA_SOURCE_B),
     )
+
+
+@pytest.fixture
+def world(conn: Conn) -> World:
+    """The rows, in this test's own database."""
+    return make_world(conn)
+
+
+@pytest.fixture(scope="module")
+def shared_world(shared_conn: Conn) -> World:
+    """The rows, in the module's shared database (for tests that change nothing)."""
+    return make_world(shared_conn)
 
 
 class _Tester:
@@ -268,12 +280,36 @@ CASES: list[tuple[str, Call, dict[str, Outcome], str | None]] = [
 ]
 
 
+def _check(client: Dashin, world: World, call: Call, outcome: Outcome, role: str) -> None:
+    if outcome is None:
+        call(client, world)
+        return
+    with pytest.raises(APIError) as caught:
+        call(client, world)
+    assert type(caught.value) is outcome, f"{role}: {caught.value!r}"
+
+
+READS = [pytest.param(c, e, id=n) for n, c, e, unchanged in CASES if unchanged is None]
+WRITES = [pytest.param(c, e, u, id=n) for n, c, e, u in CASES if u is not None]
+
+
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(
-    ("call", "expected", "unchanged"),
-    [pytest.param(call, expected, unchanged, id=name) for name, call, expected, unchanged in CASES],
-)
-def test_role_matrix(
+@pytest.mark.parametrize(("call", "expected"), READS)
+def test_role_matrix_reads(
+    shared_dx: Dashin,
+    shared_world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    role: str,
+    call: Call,
+    expected: dict[str, Outcome],
+) -> None:
+    monkeypatch.setattr(connection_testers, "_registered", {"csv": _Tester()})
+    _check(shared_dx.as_user(ROLES[role]), shared_world, call, expected[role], role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("call", "expected", "unchanged"), WRITES)
+def test_role_matrix_writes(
     as_user: AsUser,
     conn: Conn,
     world: World,
@@ -281,19 +317,12 @@ def test_role_matrix(
     role: str,
     call: Call,
     expected: dict[str, Outcome],
-    unchanged: str | None,
+    unchanged: str,
 ) -> None:
     monkeypatch.setattr(connection_testers, "_registered", {"csv": _Tester()})
-    client = as_user(ROLES[role])
-    outcome = expected[role]
-    if outcome is None:
-        call(client, world)
-        return
-    before = column(conn, unchanged) if unchanged else None
-    with pytest.raises(APIError) as caught:
-        call(client, world)
-    assert type(caught.value) is outcome, f"{role}: {caught.value!r}"
-    if unchanged:
+    before = column(conn, unchanged)
+    _check(as_user(ROLES[role]), world, call, expected[role], role)
+    if expected[role] is not None:
         assert column(conn, unchanged) == before
 
 
@@ -330,13 +359,13 @@ VISIBLE: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("resource", VISIBLE)
 def test_lists_show_exactly_what_the_role_may_see(
-    as_user: AsUser, conn: Conn, world: World, role: str, resource: str
+    shared_dx: Dashin, shared_conn: Conn, shared_world: World, role: str, resource: str
 ) -> None:
-    client = as_user(ROLES[role])
+    client = shared_dx.as_user(ROLES[role])
     first = getattr(client, resource).list(page_size=3)
     seen = [row.id for row in first.iter_all()]  # across many pages of 3
     assert len(seen) == len(set(seen))
-    assert set(seen) == set(column(conn, VISIBLE[resource][role]))
+    assert set(seen) == set(column(shared_conn, VISIBLE[resource][role]))
     assert first.meta.total == len(seen)
 
 
@@ -389,11 +418,16 @@ CROSS_AGENCY: list[tuple[str, Call]] = [
 @pytest.mark.parametrize("role", A_USERS)
 @pytest.mark.parametrize(("call"), [pytest.param(call, id=name) for name, call in CROSS_AGENCY])
 def test_other_agency_is_not_found(
-    as_user: AsUser, world: World, monkeypatch: pytest.MonkeyPatch, role: str, call: Call
+    shared_dx: Dashin,
+    shared_world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    role: str,
+    call: Call,
 ) -> None:
+    # The writes among these must fail, so the shared database stays as it was.
     monkeypatch.setattr(connection_testers, "_registered", {"apollo": _Tester()})
     with pytest.raises(NotFoundError):
-        call(as_user(A_USERS[role]), world)
+        call(shared_dx.as_user(A_USERS[role]), shared_world)
 
 
 @pytest.mark.parametrize("role", A_USERS)
