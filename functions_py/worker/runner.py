@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 from collections import Counter
-from contextlib import suppress
+from contextlib import aclosing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -153,12 +153,14 @@ class Worker:
         """Wake idle slots on any job change; tell a running job's slot its row changed."""
         while True:
             try:
-                async for job_id in self.dx.queue.wakeups():
-                    control = self._controls.get(job_id) if job_id is not None else None
-                    if control is not None:
-                        control.poke()
-                    else:
-                        self._work_available.set()
+                wakeups = self.dx.queue.wakeups()
+                async with aclosing(wakeups):
+                    async for job_id in wakeups:
+                        control = self._controls.get(job_id) if job_id is not None else None
+                        if control is not None:
+                            control.poke()
+                        else:
+                            self._work_available.set()
             except DashinError as exc:
                 # Polling still finds the work; try to listen again shortly.
                 log.warning("job wake-ups unavailable: %s", exc)

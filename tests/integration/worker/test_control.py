@@ -59,7 +59,10 @@ def test_sigterm_releases_the_job_which_resumes_from_its_checkpoint(
     csv = tmp_path / "leads.csv"
     sample_csv(csv, rows=4_000)
     want = expected_for(csv)
-    setup = queue.job(csv, connector="PacedCsv", config=PACED, job_config=SMALL_BATCHES)
+    # Pages big enough for the pooled normalising of the second worker (below).
+    setup = queue.job(
+        csv, connector="PacedCsv", config={"pace_seconds": 0.08}, job_config={"batch_size": 200}
+    )
     worker = queue.worker("--lease-seconds", "60", worker_id="w-term")
     queue.wait_for(setup.job_id, lambda j: j.progress >= 30)
 
