@@ -882,9 +882,10 @@ select results_eq(
       where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')
       order by 1$$,
     $$values ('bulk_update_lead_status'), ('calculate_lead_score'), ('cancel_job'),
-             ('get_agency_overview'), ('get_campaign_analytics'), ('get_campaign_performance'),
-             ('get_lead_analytics'), ('get_top_campaigns'), ('pause_job'), ('resume_job'),
-             ('start_job'), ('upsert_leads')$$,
+             ('get_agency_overview'), ('get_analytics_overview'), ('get_campaign_analytics'),
+             ('get_campaign_performance'), ('get_lead_analytics'), ('get_top_campaigns'),
+             ('pause_job'), ('record_data_source_test'), ('record_lead_contact'),
+             ('resume_job'), ('start_job'), ('upsert_leads')$$,
     'authenticated may execute exactly the user-facing functions'
 );
 
