@@ -39,8 +39,10 @@ select is(
     'contact: a new lead becomes contacted'
 );
 select isnt(
-    (select l.last_contacted_at from public.leads as l
-        where l.id = '99999999-9999-4999-8999-000000000001'),
+    (
+        select l.last_contacted_at from public.leads as l
+        where l.id = '99999999-9999-4999-8999-000000000001'
+    ),
     null, 'contact: last_contacted_at is stamped'
 );
 select is(
@@ -49,8 +51,10 @@ select is(
     'contact: an answered contact makes the lead responded'
 );
 select is(
-    (select jsonb_array_length(l.metadata -> 'contact_history') from public.leads as l
-        where l.id = '99999999-9999-4999-8999-000000000001'),
+    (
+        select jsonb_array_length(l.metadata -> 'contact_history') from public.leads as l
+        where l.id = '99999999-9999-4999-8999-000000000001'
+    ),
     2, 'contact: every attempt is kept in metadata.contact_history'
 );
 select throws_ok(
