@@ -180,7 +180,8 @@ def demo(
 
     Starts the local stack if needed (or uses DASHIN_DATABASE_URL), creates a campaign, a CSV
     data source and a job, runs a worker in-process with a live progress bar, then prints the
-    campaign's metrics and the job's counts. Re-runs reuse the demo campaign and data source and add a new job.
+    campaign's metrics and the job's counts. Re-runs reuse the demo campaign and data source
+    and add a new job.
     """
     with _expected_errors():
         url = demo_run.database_url()
