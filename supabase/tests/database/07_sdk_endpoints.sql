@@ -2,7 +2,7 @@
 begin;
 create extension if not exists pgtap with schema extensions;
 
-select plan(17);
+select plan(18);
 
 select has_function('public', 'get_analytics_overview', array['text', 'uuid']);
 select has_function('public', 'record_lead_contact', array['uuid', 'text', 'text', 'boolean']);
@@ -102,6 +102,32 @@ select throws_ok(
 );
 reset role;
 reset "request.jwt.claims";
+
+-- Migration 011: log lines of one insert read back in the order they were written.
+insert into public.scraping_jobs (id, agency_id, data_source_id) values (
+    '99999999-9999-4999-8999-000000000002', '11111111-1111-4111-8111-111111111111',
+    '44444444-4444-4444-8444-000000000001'
+);
+insert into public.scraping_job_logs (job_id, agency_id, message)
+select
+    '99999999-9999-4999-8999-000000000002'::uuid,
+    '11111111-1111-4111-8111-111111111111'::uuid,
+    'line ' || n
+from generate_series(1, 20) as n;
+select is(
+    (
+        select array_agg(g.message order by g.created_at, g.id)
+        from public.scraping_job_logs as g
+        where
+            g.job_id = '99999999-9999-4999-8999-000000000002'
+            and g.message like 'line %'
+    ),
+    (
+        select array_agg('line ' || n order by n) as lines
+        from generate_series(1, 20) as n
+    ),
+    'logs: one insert''s lines keep their order by created_at'
+);
 
 select * from finish();
 rollback;
