@@ -110,9 +110,9 @@ insert into public.scraping_jobs (id, agency_id, data_source_id) values (
 );
 insert into public.scraping_job_logs (job_id, agency_id, message)
 select
-    '99999999-9999-4999-8999-000000000002'::uuid,
-    '11111111-1111-4111-8111-111111111111'::uuid,
-    'line ' || n
+    '99999999-9999-4999-8999-000000000002'::uuid as job_id,
+    '11111111-1111-4111-8111-111111111111'::uuid as agency_id,
+    'line ' || n as message
 from generate_series(1, 20) as n;
 select is(
     (
