@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from websockets.asyncio.client import ClientConnection, connect
 
 T = TypeVar("T")
+Lock = asyncio.Lock  # `async with Lock():` in the async tree, `with` in the sync one
 
 
 async def sleep(seconds: float) -> None:

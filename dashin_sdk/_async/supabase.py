@@ -79,6 +79,7 @@ class AsyncSupabaseBackend:
         self._caller: Caller | None = None
         self._auth: AsyncGoTrueClient | None = None
         self._http = httpx.AsyncClient(timeout=options.timeout)
+        self._refresh_lock = _io.Lock()
         self.clock: Callable[[], float] = time.time  # unix seconds; tests move it forward
 
     # -- requests ---------------------------------------------------------------------------
@@ -102,6 +103,7 @@ class AsyncSupabaseBackend:
         refreshed = False
         while True:
             await self._refresh_if_expiring()
+            used = self._session
             retry_after: float | None = None
             try:
                 response = await self._http.request(
@@ -125,9 +127,9 @@ class AsyncSupabaseBackend:
                 if response.is_success:
                     return response
                 body = _json_body(response)
-                if not refreshed and self._session and is_expired_jwt(response.status_code, body):
+                if not refreshed and used and is_expired_jwt(response.status_code, body):
                     refreshed = True
-                    await self._refresh()
+                    await self._refresh(used)
                     continue
                 retry_after = backoff.parse_retry_after(response.headers.get("Retry-After"))
                 error = from_postgrest_body(response.status_code, body, retry_after=retry_after)
@@ -248,20 +250,23 @@ class AsyncSupabaseBackend:
     async def _refresh_if_expiring(self) -> None:
         session = self._session
         if session is not None and session.expires_within(REFRESH_MARGIN, self.clock()):
-            await self._refresh()
+            await self._refresh(session)
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, stale: AuthSession) -> None:
+        """Replace ``stale`` with a fresh session, once even if many calls find it stale."""
         from supabase_auth.errors import AuthError
 
-        session = self._session
-        if session is None:
-            return
-        try:
-            response = await self._auth_client().refresh_session(session.refresh_token)
-        except AuthError as exc:
-            raise from_auth_error(exc) from exc
-        if response.session is not None:
-            self._session = session_from_gotrue(response.session)
+        # Concurrent calls on one client would otherwise each spend the refresh token; GoTrue
+        # rotates it, so all but the first would fail.
+        async with self._refresh_lock:
+            if self._session is not stale:
+                return  # refreshed (or signed out) while this call waited
+            try:
+                response = await self._auth_client().refresh_session(stale.refresh_token)
+            except AuthError as exc:
+                raise from_auth_error(exc) from exc
+            if response.session is not None:
+                self._session = session_from_gotrue(response.session)
 
     async def _access_token(self) -> str:
         """A current access token (refreshed if needed), or the key; for Realtime."""

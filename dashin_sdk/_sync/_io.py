@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -9,6 +10,7 @@ from typing import Any, TypeVar
 from websockets.sync.client import ClientConnection, connect
 
 T = TypeVar("T")
+Lock = threading.Lock
 
 
 def sleep(seconds: float) -> None:

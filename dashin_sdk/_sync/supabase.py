@@ -80,6 +80,7 @@ class SupabaseBackend:
         self._caller: Caller | None = None
         self._auth: SyncGoTrueClient | None = None
         self._http = httpx.Client(timeout=options.timeout)
+        self._refresh_lock = _io.Lock()
         self.clock: Callable[[], float] = time.time  # unix seconds; tests move it forward
 
     # -- requests ---------------------------------------------------------------------------
@@ -103,6 +104,7 @@ class SupabaseBackend:
         refreshed = False
         while True:
             self._refresh_if_expiring()
+            used = self._session
             retry_after: float | None = None
             try:
                 response = self._http.request(
@@ -126,9 +128,9 @@ class SupabaseBackend:
                 if response.is_success:
                     return response
                 body = _json_body(response)
-                if not refreshed and self._session and is_expired_jwt(response.status_code, body):
+                if not refreshed and used and is_expired_jwt(response.status_code, body):
                     refreshed = True
-                    self._refresh()
+                    self._refresh(used)
                     continue
                 retry_after = backoff.parse_retry_after(response.headers.get("Retry-After"))
                 error = from_postgrest_body(response.status_code, body, retry_after=retry_after)
@@ -247,20 +249,23 @@ class SupabaseBackend:
     def _refresh_if_expiring(self) -> None:
         session = self._session
         if session is not None and session.expires_within(REFRESH_MARGIN, self.clock()):
-            self._refresh()
+            self._refresh(session)
 
-    def _refresh(self) -> None:
+    def _refresh(self, stale: AuthSession) -> None:
+        """Replace ``stale`` with a fresh session, once even if many calls find it stale."""
         from supabase_auth.errors import AuthError
 
-        session = self._session
-        if session is None:
-            return
-        try:
-            response = self._auth_client().refresh_session(session.refresh_token)
-        except AuthError as exc:
-            raise from_auth_error(exc) from exc
-        if response.session is not None:
-            self._session = session_from_gotrue(response.session)
+        # Concurrent calls on one client would otherwise each spend the refresh token; GoTrue
+        # rotates it, so all but the first would fail.
+        with self._refresh_lock:
+            if self._session is not stale:
+                return  # refreshed (or signed out) while this call waited
+            try:
+                response = self._auth_client().refresh_session(stale.refresh_token)
+            except AuthError as exc:
+                raise from_auth_error(exc) from exc
+            if response.session is not None:
+                self._session = session_from_gotrue(response.session)
 
     def _access_token(self) -> str:
         """A current access token (refreshed if needed), or the key; for Realtime."""

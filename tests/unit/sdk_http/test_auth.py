@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -263,3 +265,39 @@ def test_import_and_http_client_construction_do_not_load_supabase_py() -> None:
         "dx.close()\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_concurrent_calls_refresh_an_expiring_token_once(h: Harness) -> None:
+    """GoTrue rotates refresh tokens: a second refresh with the old one would be refused."""
+    dx = h.signed_in(ADMIN_A, expires_in=3600)
+    later = time.time() + 3600 - 30
+    dx._backend.clock = lambda: later
+    fresh = pg.gotrue_session(
+        ADMIN_A, access_token=pg.user_token(ADMIN_A, generation=2), issued_at=later
+    )
+
+    def slow_refresh(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.05)  # long enough for every caller to find the token stale
+        return httpx.Response(200, json=fresh)
+
+    async def slow_refresh_async(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)
+        return httpx.Response(200, json=fresh)
+
+    refresh = h.api.post("/auth/v1/token", params={"grant_type": "refresh_token"}).mock(
+        side_effect=slow_refresh_async if h.mode == "async" else slow_refresh
+    )
+    leads = h.api.get(LEADS).mock(return_value=pg.rows([pg.lead()]))
+    if h.mode == "async":
+
+        async def together() -> list[Any]:
+            return list(await asyncio.gather(*(get_lead(dx) for _ in range(5))))
+
+        results = h.run(together())
+    else:
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            results = list(pool.map(lambda _: get_lead(dx), range(5)))
+    assert len(results) == 5
+    assert refresh.call_count == 1
+    expected = f"Bearer {pg.user_token(ADMIN_A, generation=2)}"
+    assert {c.request.headers["Authorization"] for c in leads.calls} == {expected}
