@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
+from dashin_sdk import validation as v
 from dashin_sdk._async.backend import AsyncBackend
 from dashin_sdk._async.page import AsyncPage
 from dashin_sdk.errors import NotFoundError, PermissionDeniedError
@@ -36,6 +37,27 @@ class AsyncResource:
         if caller.sees_all_agencies or caller.agency_id is None:
             return []
         return [eq("agency_id", caller.agency_id)]
+
+    async def _list_page(
+        self,
+        model: type[R],
+        filters: Sequence[Condition],
+        page: int,
+        page_size: int,
+        sort: tuple[str, str, Sequence[str]],
+        agency_id: UUID | str | None,
+    ) -> AsyncPage[R]:
+        """A list endpoint's page: ``filters`` already checked, then paging, sort and agency.
+
+        Every argument is checked before the agency scope, which may query the caller: bad
+        input fails with a ValidationError naming the field, never with a database error.
+        """
+        page, page_size = v.page_args(page, page_size)
+        sort_by, sort_order, sortable = sort
+        column, descending = v.sort_args(sort_by, sort_order, sortable)
+        agency = v.optional_uuid("agency_id", agency_id)
+        where = [*await self._agency_scope(agency), *filters]
+        return await self._page(model, where, [Order(column, descending)], page, page_size)
 
     async def _page(
         self,

@@ -45,10 +45,6 @@ class AsyncDataSources(AsyncResource):
         agency_id: UUID | str | None = None,
     ) -> AsyncPage[DataSource]:
         """``GET /data-sources`` (never with credentials: ``has_credentials`` says if set)."""
-        page, page_size = v.page_args(page, page_size)
-        column, descending = v.sort_args(sort_by, sort_order, SORTABLE)
-        # Every argument is checked before the agency scope, which may query the caller.
-        agency = v.optional_uuid("agency_id", agency_id)
         filters: builtins.list[Condition] = []
         if type is not None:
             filters.append(eq("type", v.enum_arg("type", DataSourceType, type)))
@@ -56,8 +52,9 @@ class AsyncDataSources(AsyncResource):
             filters.append(eq("status", v.enum_arg("status", DataSourceStatus, status)))
         if search:
             filters.append(text_search(["name"], v.text_arg("search", search)))
-        where = [*await self._agency_scope(agency), *filters]
-        return await self._page(DataSource, where, [Order(column, descending)], page, page_size)
+        return await self._list_page(
+            DataSource, filters, page, page_size, (sort_by, sort_order, SORTABLE), agency_id
+        )
 
     async def get(self, data_source_id: UUID | str) -> DataSource:
         return await self._get(DataSource, v.uuid_arg("data_source_id", data_source_id))

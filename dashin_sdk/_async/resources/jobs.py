@@ -39,10 +39,6 @@ class AsyncJobs(AsyncResource):
         sort_order: str = "desc",
         agency_id: UUID | str | None = None,
     ) -> AsyncPage[ScrapingJob]:
-        page, page_size = v.page_args(page, page_size)
-        column, descending = v.sort_args(sort_by, sort_order, SORTABLE)
-        # Every argument is checked before the agency scope, which may query the caller.
-        agency = v.optional_uuid("agency_id", agency_id)
         filters: builtins.list[Condition] = []
         if status is not None:
             filters.append(eq("status", v.enum_arg("status", JobStatus, status)))
@@ -50,8 +46,9 @@ class AsyncJobs(AsyncResource):
             filters.append(eq("data_source_id", v.uuid_arg("data_source_id", data_source_id)))
         if campaign_id is not None:
             filters.append(eq("campaign_id", v.uuid_arg("campaign_id", campaign_id)))
-        where = [*await self._agency_scope(agency), *filters]
-        return await self._page(ScrapingJob, where, [Order(column, descending)], page, page_size)
+        return await self._list_page(
+            ScrapingJob, filters, page, page_size, (sort_by, sort_order, SORTABLE), agency_id
+        )
 
     async def get(self, job_id: UUID | str) -> ScrapingJob:
         return await self._get(ScrapingJob, v.uuid_arg("job_id", job_id))

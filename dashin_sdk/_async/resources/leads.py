@@ -16,7 +16,7 @@ from dashin_sdk.models.analytics import LeadRejection, LeadUpsertResult
 from dashin_sdk.models.enums import LeadPriority, LeadStatus, QualificationStatus
 from dashin_sdk.models.inputs import BulkLeadUpdate, LeadCreate, LeadUpdate
 from dashin_sdk.models.tables import Lead, columns_of
-from dashin_sdk.query import Condition, Insert, Order, Rpc, Update, eq, is_in
+from dashin_sdk.query import Condition, Insert, Rpc, Update, eq, is_in
 from dashin_sdk.query import search as text_search
 
 SORTABLE = (
@@ -53,10 +53,6 @@ class AsyncLeads(AsyncResource):
         agency_id: UUID | str | None = None,
     ) -> AsyncPage[Lead]:
         """``GET /leads``: filtered, searched (name, email, company), sorted, paged."""
-        page, page_size = v.page_args(page, page_size)
-        column, descending = v.sort_args(sort_by, sort_order, SORTABLE)
-        # Every argument is checked before the agency scope, which may query the caller.
-        agency = v.optional_uuid("agency_id", agency_id)
         filters: builtins.list[Condition] = []
         if campaign_id is not None:
             filters.append(eq("campaign_id", v.uuid_arg("campaign_id", campaign_id)))
@@ -75,8 +71,9 @@ class AsyncLeads(AsyncResource):
             filters.append(eq("assigned_to", v.uuid_arg("assigned_to", assigned_to)))
         if search:
             filters.append(text_search(SEARCHED, v.text_arg("search", search)))
-        where = [*await self._agency_scope(agency), *filters]
-        return await self._page(Lead, where, [Order(column, descending)], page, page_size)
+        return await self._list_page(
+            Lead, filters, page, page_size, (sort_by, sort_order, SORTABLE), agency_id
+        )
 
     async def get(self, lead_id: UUID | str) -> Lead:
         return await self._get(Lead, v.uuid_arg("lead_id", lead_id))

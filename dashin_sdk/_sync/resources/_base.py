@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
+from dashin_sdk import validation as v
 from dashin_sdk._sync.backend import Backend
 from dashin_sdk._sync.page import Page
 from dashin_sdk.errors import NotFoundError, PermissionDeniedError
@@ -37,6 +38,27 @@ class Resource:
         if caller.sees_all_agencies or caller.agency_id is None:
             return []
         return [eq("agency_id", caller.agency_id)]
+
+    def _list_page(
+        self,
+        model: type[R],
+        filters: Sequence[Condition],
+        page: int,
+        page_size: int,
+        sort: tuple[str, str, Sequence[str]],
+        agency_id: UUID | str | None,
+    ) -> Page[R]:
+        """A list endpoint's page: ``filters`` already checked, then paging, sort and agency.
+
+        Every argument is checked before the agency scope, which may query the caller: bad
+        input fails with a ValidationError naming the field, never with a database error.
+        """
+        page, page_size = v.page_args(page, page_size)
+        sort_by, sort_order, sortable = sort
+        column, descending = v.sort_args(sort_by, sort_order, sortable)
+        agency = v.optional_uuid("agency_id", agency_id)
+        where = [*self._agency_scope(agency), *filters]
+        return self._page(model, where, [Order(column, descending)], page, page_size)
 
     def _page(
         self,

@@ -43,17 +43,14 @@ class Campaigns(Resource):
         agency_id: UUID | str | None = None,
     ) -> Page[Campaign]:
         """``GET /campaigns``: a page of the campaigns this identity may see."""
-        page, page_size = v.page_args(page, page_size)
-        column, descending = v.sort_args(sort_by, sort_order, SORTABLE)
-        # Every argument is checked before the agency scope, which may query the caller.
-        agency = v.optional_uuid("agency_id", agency_id)
         filters: builtins.list[Condition] = []
         if status is not None:
             filters.append(eq("status", v.enum_arg("status", CampaignStatus, status)))
         if search:
             filters.append(text_search(["name"], v.text_arg("search", search)))
-        where = [*self._agency_scope(agency), *filters]
-        return self._page(Campaign, where, [Order(column, descending)], page, page_size)
+        return self._list_page(
+            Campaign, filters, page, page_size, (sort_by, sort_order, SORTABLE), agency_id
+        )
 
     def get(self, campaign_id: UUID | str) -> Campaign:
         return self._get(Campaign, v.uuid_arg("campaign_id", campaign_id))

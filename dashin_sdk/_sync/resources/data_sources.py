@@ -46,10 +46,6 @@ class DataSources(Resource):
         agency_id: UUID | str | None = None,
     ) -> Page[DataSource]:
         """``GET /data-sources`` (never with credentials: ``has_credentials`` says if set)."""
-        page, page_size = v.page_args(page, page_size)
-        column, descending = v.sort_args(sort_by, sort_order, SORTABLE)
-        # Every argument is checked before the agency scope, which may query the caller.
-        agency = v.optional_uuid("agency_id", agency_id)
         filters: builtins.list[Condition] = []
         if type is not None:
             filters.append(eq("type", v.enum_arg("type", DataSourceType, type)))
@@ -57,8 +53,9 @@ class DataSources(Resource):
             filters.append(eq("status", v.enum_arg("status", DataSourceStatus, status)))
         if search:
             filters.append(text_search(["name"], v.text_arg("search", search)))
-        where = [*self._agency_scope(agency), *filters]
-        return self._page(DataSource, where, [Order(column, descending)], page, page_size)
+        return self._list_page(
+            DataSource, filters, page, page_size, (sort_by, sort_order, SORTABLE), agency_id
+        )
 
     def get(self, data_source_id: UUID | str) -> DataSource:
         return self._get(DataSource, v.uuid_arg("data_source_id", data_source_id))

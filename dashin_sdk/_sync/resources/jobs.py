@@ -40,10 +40,6 @@ class Jobs(Resource):
         sort_order: str = "desc",
         agency_id: UUID | str | None = None,
     ) -> Page[ScrapingJob]:
-        page, page_size = v.page_args(page, page_size)
-        column, descending = v.sort_args(sort_by, sort_order, SORTABLE)
-        # Every argument is checked before the agency scope, which may query the caller.
-        agency = v.optional_uuid("agency_id", agency_id)
         filters: builtins.list[Condition] = []
         if status is not None:
             filters.append(eq("status", v.enum_arg("status", JobStatus, status)))
@@ -51,8 +47,9 @@ class Jobs(Resource):
             filters.append(eq("data_source_id", v.uuid_arg("data_source_id", data_source_id)))
         if campaign_id is not None:
             filters.append(eq("campaign_id", v.uuid_arg("campaign_id", campaign_id)))
-        where = [*self._agency_scope(agency), *filters]
-        return self._page(ScrapingJob, where, [Order(column, descending)], page, page_size)
+        return self._list_page(
+            ScrapingJob, filters, page, page_size, (sort_by, sort_order, SORTABLE), agency_id
+        )
 
     def get(self, job_id: UUID | str) -> ScrapingJob:
         return self._get(ScrapingJob, v.uuid_arg("job_id", job_id))
