@@ -10,7 +10,6 @@ same pydantic models.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -23,9 +22,10 @@ import respx
 from psycopg import sql
 
 from dashin_sdk import Dashin, postgrest_compiler, sql_compiler
+from dashin_sdk.auth_session import jwt_claims
 from dashin_sdk.query import Delete, Insert, Rpc, Select, Update
 from tests.support import postgrest as pg
-from tests.support.identity import ADMIN_A, CAMPAIGN_A1
+from tests.support.identity import ADMIN_A, CAMPAIGN_A1, acting_as
 
 Query = Select | Insert | Update | Delete | Rpc
 
@@ -47,28 +47,28 @@ class ReplayingPostgrest:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         query = self.pending.popleft()
-        role, claims = _identity(request.headers["Authorization"].removeprefix("Bearer "))
-        with psycopg.connect(self.db_url) as conn:
-            conn.execute(
-                "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
-                (role, json.dumps(claims)),
-            )
-            response = self._answer(conn, query)
+        claims = jwt_claims(request.headers["Authorization"].removeprefix("Bearer "))
+        assert claims is not None
+        with (
+            psycopg.connect(self.db_url) as conn,
+            acting_as(conn, claims.get("sub"), claims["role"]) as cur,
+        ):
+            response = self._answer(cur, query)
         self.served += 1
         return response
 
-    def _answer(self, conn: psycopg.Connection[Any], query: Query) -> httpx.Response:
+    def _answer(self, cur: psycopg.Cursor[Any], query: Query) -> httpx.Response:
         if isinstance(query, Select):
             statement, params = sql_compiler.select(query)
             body = _scalar(
-                conn,
+                cur,
                 sql.SQL("select coalesce(json_agg(t), '[]')::text from ({}) t").format(statement),
                 params,
             )
             headers = {"Content-Type": "application/json"}
             if query.count:
                 count_statement, count_params = sql_compiler.count(query)
-                total = _scalar(conn, count_statement, count_params)
+                total = _scalar(cur, count_statement, count_params)
                 rows = len(json.loads(body))
                 start = query.offset or 0
                 span = f"{start}-{start + rows - 1}" if rows else "*"
@@ -77,7 +77,7 @@ class ReplayingPostgrest:
         if isinstance(query, Rpc):
             statement, args = sql_compiler.rpc(query)
             wrapped = sql.SQL("select coalesce(json_agg(t.v), '[]')::text from ({}) as t (v)")
-            values = json.loads(_scalar(conn, wrapped.format(statement), args))
+            values = json.loads(_scalar(cur, wrapped.format(statement), args))
             body_value: Any = values if query.shape == "rows" else (values[0] if values else None)
             return httpx.Response(200, json=body_value)
         compile_mutation = {
@@ -89,24 +89,16 @@ class ReplayingPostgrest:
         wrapped = sql.SQL(
             "with changed as ({}) select coalesce(json_agg(changed), '[]')::text from changed"
         )
-        body = _scalar(conn, wrapped.format(statement), params)
+        body = _scalar(cur, wrapped.format(statement), params)
         return httpx.Response(
             201, content=body.encode(), headers={"Content-Type": "application/json"}
         )
 
 
-def _scalar(conn: psycopg.Connection[Any], statement: sql.Composed, params: Any) -> Any:
-    row = conn.execute(statement, params).fetchone()
+def _scalar(cur: psycopg.Cursor[Any], statement: sql.Composed, params: Any) -> Any:
+    row = cur.execute(statement, params).fetchone()
     assert row is not None
     return row[0]
-
-
-def _identity(token: str) -> tuple[str, dict[str, Any]]:
-    payload = token.split(".")[1]
-    claims: dict[str, Any] = json.loads(
-        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    )
-    return str(claims["role"]), claims
 
 
 @pytest.fixture
