@@ -18,6 +18,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from dashin_sdk.errors import ConfigurationError, DashinError
@@ -37,6 +38,10 @@ class CredentialsKeyring:
     """The keys from ``DASHIN_CREDENTIALS_KEY``; the first one seals new envelopes."""
 
     keys: tuple[tuple[str, bytes], ...]
+
+    @cached_property
+    def _by_kid(self) -> dict[str, bytes]:
+        return dict(self.keys)
 
     @classmethod
     def parse(cls, spec: str) -> CredentialsKeyring:
@@ -92,7 +97,7 @@ class CredentialsKeyring:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         kid = envelope.get("kid")
-        key = dict(self.keys).get(str(kid))
+        key = self._by_kid.get(str(kid))
         if key is None:
             raise CredentialsError(f"credentials were sealed with key {kid!r}, which is not loaded")
         try:

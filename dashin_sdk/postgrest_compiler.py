@@ -158,9 +158,7 @@ def select(query: Select) -> HttpRequest:
 
 def insert(query: Insert) -> HttpRequest:
     params, prefer = _returning(query.returning)
-    columns: list[str] = []
-    for row in query.rows:
-        columns.extend(c for c in row if c not in columns)
+    columns = query.columns
     if any(len(row) != len(columns) for row in query.rows):
         # Rows with different keys: name every column and let missing ones take their
         # defaults (PostgREST would otherwise insert NULL), as the SQL compiler does.

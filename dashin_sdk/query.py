@@ -57,6 +57,11 @@ class Insert:
     rows: tuple[Mapping[str, Any], ...]
     returning: tuple[str, ...]
 
+    @property
+    def columns(self) -> list[str]:
+        """Every column given in any row, in first-seen order (others take their defaults)."""
+        return list(dict.fromkeys(column for row in self.rows for column in row))
+
 
 @dataclass(frozen=True)
 class Update:

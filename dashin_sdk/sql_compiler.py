@@ -13,7 +13,18 @@ from typing import Any
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from dashin_sdk.query import AnyOf, Condition, Delete, Filter, Insert, Order, Rpc, Select, Update
+from dashin_sdk.query import (
+    AnyOf,
+    Condition,
+    Delete,
+    Filter,
+    Insert,
+    Mutation,
+    Order,
+    Rpc,
+    Select,
+    Update,
+)
 
 _OPERATORS: dict[str, sql.SQL] = {
     "eq": sql.SQL("="),
@@ -114,9 +125,7 @@ def count(query: Select) -> tuple[sql.Composed, list[Any]]:
 
 def insert(query: Insert) -> tuple[sql.Composed, list[Any]]:
     # Every row gets the union of the given columns; missing ones take their defaults.
-    columns: list[str] = []
-    for row in query.rows:
-        columns.extend(c for c in row if c not in columns)
+    columns = query.columns
     params: list[Any] = []
     values = []
     for row in query.rows:
@@ -171,3 +180,11 @@ def rpc(query: Rpc) -> tuple[sql.Composed, Mapping[str, Any]]:
     else:
         statement = sql.SQL("select {}").format(call)
     return statement, {name: _value(value) for name, value in query.args.items()}
+
+
+def mutation(query: Mutation) -> tuple[sql.Composed, list[Any]]:
+    if isinstance(query, Insert):
+        return insert(query)
+    if isinstance(query, Update):
+        return update(query)
+    return delete(query)

@@ -45,10 +45,6 @@ def enum_arg(field: str, enum: type[E], value: Any) -> E:
         raise invalid_argument(field, f"{value!r} is not one of: {allowed}") from None
 
 
-def optional_enum(field: str, enum: type[E], value: Any) -> E | None:
-    return None if value is None else enum_arg(field, enum, value)
-
-
 def page_args(page: int, page_size: int) -> tuple[int, int]:
     if not isinstance(page, int) or page < 1:
         raise invalid_argument("page", f"must be an integer >= 1, got {page!r}")
@@ -58,11 +54,9 @@ def page_args(page: int, page_size: int) -> tuple[int, int]:
 
 
 def sort_args(sort_by: str, sort_order: str, allowed: Iterable[str]) -> tuple[str, bool]:
-    allowed = tuple(allowed)
-    if sort_by not in allowed:
-        raise invalid_argument("sort_by", f"{sort_by!r} is not one of: {', '.join(allowed)}")
+    column = choice("sort_by", sort_by, allowed)
     order = enum_arg("sort_order", SortOrder, sort_order)
-    return sort_by, order is SortOrder.DESC
+    return column, order is SortOrder.DESC
 
 
 def choice(field: str, value: str, allowed: Iterable[str]) -> str:

@@ -44,6 +44,7 @@ class AsyncDashin:
     ) -> None:
         self.options = options or ClientOptions()
         self._credentials_key = credentials_key
+        self._opened_keyring: CredentialsKeyring | None = None
         if backend is None:
             settings = ConnectionSettings(database_url, supabase_url, supabase_key)
             backend = _backend_for(settings, self.options)
@@ -55,7 +56,7 @@ class AsyncDashin:
         self.jobs = AsyncJobs(backend)
         self.analytics = AsyncAnalytics(backend)
         self.notifications = AsyncNotifications(backend)
-        self.queue = AsyncQueue(backend)
+        self.queue = AsyncQueue(backend, self._keyring)
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> AsyncDashin:
@@ -88,9 +89,13 @@ class AsyncDashin:
         )
 
     def _keyring(self) -> CredentialsKeyring:
-        if self._credentials_key is not None:
-            return CredentialsKeyring.parse(self._credentials_key)
-        return CredentialsKeyring.from_env()
+        """The credentials keyring, parsed on first use (a missing key only matters then)."""
+        if self._opened_keyring is None:
+            if self._credentials_key is not None:
+                self._opened_keyring = CredentialsKeyring.parse(self._credentials_key)
+            else:
+                self._opened_keyring = CredentialsKeyring.from_env()
+        return self._opened_keyring
 
     async def close(self) -> None:
         await self._backend.close()

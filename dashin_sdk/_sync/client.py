@@ -45,6 +45,7 @@ class Dashin:
     ) -> None:
         self.options = options or ClientOptions()
         self._credentials_key = credentials_key
+        self._opened_keyring: CredentialsKeyring | None = None
         if backend is None:
             settings = ConnectionSettings(database_url, supabase_url, supabase_key)
             backend = _backend_for(settings, self.options)
@@ -56,7 +57,7 @@ class Dashin:
         self.jobs = Jobs(backend)
         self.analytics = Analytics(backend)
         self.notifications = Notifications(backend)
-        self.queue = Queue(backend)
+        self.queue = Queue(backend, self._keyring)
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> Dashin:
@@ -87,9 +88,13 @@ class Dashin:
         return Dashin(options=self.options, credentials_key=self._credentials_key, backend=backend)
 
     def _keyring(self) -> CredentialsKeyring:
-        if self._credentials_key is not None:
-            return CredentialsKeyring.parse(self._credentials_key)
-        return CredentialsKeyring.from_env()
+        """The credentials keyring, parsed on first use (a missing key only matters then)."""
+        if self._opened_keyring is None:
+            if self._credentials_key is not None:
+                self._opened_keyring = CredentialsKeyring.parse(self._credentials_key)
+            else:
+                self._opened_keyring = CredentialsKeyring.from_env()
+        return self._opened_keyring
 
     def close(self) -> None:
         self._backend.close()

@@ -35,7 +35,7 @@ from dashin_sdk.errors import (
     api_error,
 )
 from dashin_sdk.identity import Caller, Identity
-from dashin_sdk.query import Delete, Insert, Mutation, Rows, Rpc, Select, Update, eq
+from dashin_sdk.query import Mutation, Rows, Rpc, Select, eq
 from dashin_sdk.settings import ClientOptions
 
 T = TypeVar("T")
@@ -66,11 +66,7 @@ def translate_error(exc: Exception) -> DashinError:
         return TimeoutError(f"statement timed out: {exc.diag.message_primary or exc}")
     if isinstance(exc, psycopg.Error):
         sqlstate = exc.sqlstate
-        if (
-            sqlstate is None
-            or sqlstate.startswith("08")
-            or (isinstance(exc, psycopg.OperationalError) and sqlstate is None)
-        ):
+        if sqlstate is None or sqlstate.startswith("08"):
             return ConnectionError(f"database connection failed: {exc}")
         diag = exc.diag
         return api_error(
@@ -191,12 +187,7 @@ class PostgresBackend:
         return self._call(work, read_only=True)
 
     def mutate(self, query: Mutation) -> list[dict[str, Any]]:
-        if isinstance(query, Insert):
-            statement, params = sql_compiler.insert(query)
-        elif isinstance(query, Update):
-            statement, params = sql_compiler.update(query)
-        elif isinstance(query, Delete):
-            statement, params = sql_compiler.delete(query)
+        statement, params = sql_compiler.mutation(query)
 
         def work(conn: psycopg.Connection[DictRow]) -> list[dict[str, Any]]:
             cursor = conn.execute(statement, params)

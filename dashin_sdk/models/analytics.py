@@ -7,7 +7,7 @@ The spec's JSON uses camelCase (``conversionRate``); the models keep those names
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from uuid import UUID
 
 from pydantic import AliasGenerator, BaseModel, ConfigDict, Field
@@ -18,6 +18,10 @@ from dashin_sdk.models.enums import CampaignStatus
 AnalyticsRange = Literal["7d", "30d", "90d", "1y"]
 TimelineGrouping = Literal["day", "week", "month"]
 LeadGrouping = Literal["status", "qualification", "campaign", "source"]
+# The same values for run-time checks, before a request is sent.
+ANALYTICS_RANGES: tuple[str, ...] = get_args(AnalyticsRange)
+TIMELINE_GROUPINGS: tuple[str, ...] = get_args(TimelineGrouping)
+LEAD_GROUPINGS: tuple[str, ...] = get_args(LeadGrouping)
 
 
 class SpecShape(BaseModel):

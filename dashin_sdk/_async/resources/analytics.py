@@ -5,8 +5,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from dashin_sdk import validation as v
+from dashin_sdk._async.backend import AsyncBackend
 from dashin_sdk._async.resources._base import AsyncResource
+from dashin_sdk.errors import NotFoundError
 from dashin_sdk.models.analytics import (
+    ANALYTICS_RANGES,
+    LEAD_GROUPINGS,
+    TIMELINE_GROUPINGS,
     AnalyticsOverview,
     AnalyticsRange,
     CampaignAnalytics,
@@ -15,8 +20,6 @@ from dashin_sdk.models.analytics import (
     TimelineGrouping,
 )
 from dashin_sdk.query import Rpc
-
-RANGES = ("7d", "30d", "90d", "1y")
 
 
 class AsyncAnalytics(AsyncResource):
@@ -28,7 +31,7 @@ class AsyncAnalytics(AsyncResource):
     ) -> AnalyticsOverview:
         """``GET /analytics/overview``: the agency dashboard (super admins name the agency)."""
         args = {
-            "range": v.choice("range", range, RANGES),
+            "range": v.choice("range", range, ANALYTICS_RANGES),
             "agency_id": v.optional_uuid("agency_id", agency_id),
         }
         return AnalyticsOverview.model_validate(
@@ -43,13 +46,7 @@ class AsyncAnalytics(AsyncResource):
         group_by: TimelineGrouping = "day",
     ) -> CampaignAnalytics:
         """``GET /analytics/campaigns/:id``."""
-        args = {
-            "campaign_id": v.uuid_arg("campaign_id", campaign_id),
-            "range": v.choice("range", range, RANGES),
-            "group_by": v.choice("group_by", group_by, ("day", "week", "month")),
-        }
-        result = await self._backend.rpc(Rpc("get_campaign_analytics", args, read_only=True))
-        return CampaignAnalytics.model_validate(result)
+        return await campaign_analytics(self._backend, campaign_id, range, group_by)
 
     async def leads(
         self,
@@ -61,12 +58,29 @@ class AsyncAnalytics(AsyncResource):
     ) -> LeadAnalytics:
         """``GET /analytics/leads``."""
         args = {
-            "range": v.choice("range", range, RANGES),
-            "group_by": v.choice(
-                "group_by", group_by, ("status", "qualification", "campaign", "source")
-            ),
+            "range": v.choice("range", range, ANALYTICS_RANGES),
+            "group_by": v.choice("group_by", group_by, LEAD_GROUPINGS),
             "campaign_id": v.optional_uuid("campaign_id", campaign_id),
             "agency_id": v.optional_uuid("agency_id", agency_id),
         }
         result = await self._backend.rpc(Rpc("get_lead_analytics", args, read_only=True))
         return LeadAnalytics.model_validate(result)
+
+
+async def campaign_analytics(
+    backend: AsyncBackend,
+    campaign_id: UUID | str,
+    range: AnalyticsRange,
+    group_by: TimelineGrouping,
+) -> CampaignAnalytics:
+    """``get_campaign_analytics``: shared by ``dx.analytics.campaign`` and
+    ``dx.campaigns.analytics`` (the spec has both endpoints)."""
+    args = {
+        "campaign_id": v.uuid_arg("campaign_id", campaign_id),
+        "range": v.choice("range", range, ANALYTICS_RANGES),
+        "group_by": v.choice("group_by", group_by, TIMELINE_GROUPINGS),
+    }
+    result = await backend.rpc(Rpc("get_campaign_analytics", args, read_only=True))
+    if result is None:
+        raise NotFoundError(f"campaign {campaign_id} not found", code="P0002")
+    return CampaignAnalytics.model_validate(result)

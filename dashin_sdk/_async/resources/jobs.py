@@ -8,12 +8,9 @@ from contextlib import aclosing
 from typing import Any
 from uuid import UUID
 
-import pydantic
-
 from dashin_sdk import validation as v
-from dashin_sdk._async.backend import Change, Signal
 from dashin_sdk._async.page import AsyncPage
-from dashin_sdk._async.resources._base import AsyncResource
+from dashin_sdk._async.resources._base import AsyncResource, record_of
 from dashin_sdk.models._base import validate_input
 from dashin_sdk.models.enums import JobStatus, LogLevel
 from dashin_sdk.models.events import JobEvent
@@ -131,7 +128,7 @@ class AsyncJobs(AsyncResource):
         signals = self._backend.changes("scraping_jobs", row_id=wanted)
         async with aclosing(signals):
             async for signal in signals:
-                job = _record(signal) or await self.get(wanted)
+                job = record_of(signal, ScrapingJob) or await self.get(wanted)
                 if job != last:
                     yield JobEvent(kind="snapshot" if last is None else "update", job=job)
                     last = job
@@ -147,13 +144,3 @@ class AsyncJobs(AsyncResource):
                 final = event.job
         assert final is not None  # watch yields at least the snapshot
         return final
-
-
-def _record(signal: Signal) -> ScrapingJob | None:
-    """The job carried by the event, if it carried a complete one (Realtime does)."""
-    if isinstance(signal, Change) and signal.record is not None:
-        try:
-            return ScrapingJob.model_validate(signal.record)
-        except pydantic.ValidationError:
-            return None  # a partial record (e.g. unchanged TOAST values): re-read instead
-    return None

@@ -8,12 +8,9 @@ from contextlib import aclosing
 from datetime import datetime
 from uuid import UUID
 
-import pydantic
-
 from dashin_sdk import validation as v
-from dashin_sdk._async.backend import Change
 from dashin_sdk._async.page import AsyncPage
-from dashin_sdk._async.resources._base import AsyncResource
+from dashin_sdk._async.resources._base import AsyncResource, record_of
 from dashin_sdk.models.events import NotificationEvent
 from dashin_sdk.models.tables import Notification, columns_of
 from dashin_sdk.query import Condition, Filter, Order, Select, Update, eq, is_in
@@ -27,10 +24,7 @@ class AsyncNotifications(AsyncResource):
     ) -> AsyncPage[Notification]:
         """Newest first. RLS shows each user only their own."""
         page, page_size = v.page_args(page, page_size)
-        where: builtins.list[Condition] = []
-        caller = await self._backend.caller()
-        if caller.user_id is not None:
-            where.append(eq("user_id", caller.user_id))
+        where = await self._own()
         if unread_only:
             where.append(eq("read", False))
         return await self._page(
@@ -63,7 +57,7 @@ class AsyncNotifications(AsyncResource):
         signals = self._backend.changes("notifications")
         async with aclosing(signals):
             async for signal in signals:
-                record = _record(signal)
+                record = record_of(signal, Notification)
                 fresh = [record] if record is not None else await self._since(since)
                 for notification in fresh:
                     if notification.id in seen:
@@ -73,28 +67,25 @@ class AsyncNotifications(AsyncResource):
                         since = notification.created_at
                     yield NotificationEvent(notification=notification)
 
+    async def _own(self) -> builtins.list[Condition]:
+        """The caller's own notifications (RLS says so too; saying it uses the index)."""
+        caller = await self._backend.caller()
+        return [] if caller.user_id is None else [eq("user_id", caller.user_id)]
+
     async def _latest(self) -> Notification | None:
-        page = await self.list(page_size=1)
-        return page.data[0] if page.data else None
+        newest_first = (Order("created_at", descending=True), Order("id", descending=True))
+        found = await self._select(tuple(await self._own()), newest_first, limit=1)
+        return found[0] if found else None
 
     async def _since(self, since: datetime | None) -> builtins.list[Notification]:
-        caller = await self._backend.caller()
-        where: builtins.list[Condition] = (
-            [] if since is None else [Filter("created_at", "gte", since)]
-        )
-        if caller.user_id is not None:
-            where.append(eq("user_id", caller.user_id))
-        query = Select(
-            self.table, columns_of(Notification), tuple(where), (Order("created_at"),), limit=500
-        )
+        where = await self._own()
+        if since is not None:
+            where.append(Filter("created_at", "gte", since))
+        return await self._select(tuple(where), (Order("created_at"),), limit=500)
+
+    async def _select(
+        self, where: tuple[Condition, ...], order: tuple[Order, ...], *, limit: int
+    ) -> builtins.list[Notification]:
+        query = Select(self.table, columns_of(Notification), where, order, limit=limit)
         rows = (await self._backend.select(query)).rows
         return [Notification.model_validate(row) for row in rows]
-
-
-def _record(signal: object) -> Notification | None:
-    if isinstance(signal, Change) and signal.record is not None:
-        try:
-            return Notification.model_validate(signal.record)
-        except pydantic.ValidationError:
-            return None
-    return None

@@ -6,7 +6,7 @@ leases, checkpoints, retries): a worker never writes job state directly.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any
 from uuid import UUID
@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from dashin_sdk import validation as v
-from dashin_sdk._async.backend import Change
+from dashin_sdk._async.backend import AsyncBackend, Change
 from dashin_sdk._async.resources._base import AsyncResource
 from dashin_sdk.credentials import CredentialsKeyring
 from dashin_sdk.errors import ConfigurationError, invalid_argument
@@ -54,6 +54,10 @@ class IngestResult(BaseModel):
 
 class AsyncQueue(AsyncResource):
     table = "scraping_jobs"
+
+    def __init__(self, backend: AsyncBackend, keyring: Callable[[], CredentialsKeyring]) -> None:
+        super().__init__(backend)
+        self._keyring = keyring
 
     async def claim_next(self, worker_id: str, *, lease_seconds: int = 60) -> ScrapingJob | None:
         """The oldest runnable job, now running under this worker's lease; ``None`` if idle."""
@@ -184,8 +188,9 @@ class AsyncQueue(AsyncResource):
     ) -> dict[str, Any] | None:
         """The data source's decrypted credentials (trusted processes only); ``None`` if unset.
 
-        The key comes from ``DASHIN_CREDENTIALS_KEY`` unless a ``keyring`` is given, and is
-        only needed when the source has credentials. Never log the result.
+        The key is the client's (``credentials_key=`` or ``DASHIN_CREDENTIALS_KEY``) unless a
+        ``keyring`` is given, and is only needed when the source has credentials. Never log
+        the result.
         """
         if not self._backend.trusted:
             raise ConfigurationError(
@@ -196,7 +201,7 @@ class AsyncQueue(AsyncResource):
         )
         if not envelope:
             return None
-        return (keyring or CredentialsKeyring.from_env()).open(envelope)
+        return (keyring or self._keyring()).open(envelope)
 
     async def record_source_failure(self, data_source_id: UUID | str, message: str) -> None:
         """Mark the data source as failing its connection (status ``error``, last_test_error)."""

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
+import pydantic
+
 from dashin_sdk import validation as v
-from dashin_sdk._sync.backend import Backend
+from dashin_sdk._sync.backend import Backend, Change, Signal
 from dashin_sdk._sync.page import Page
 from dashin_sdk.errors import NotFoundError, PermissionDeniedError
 from dashin_sdk.identity import Caller
@@ -18,6 +20,20 @@ from dashin_sdk.models.tables import columns_of
 from dashin_sdk.query import Condition, Delete, Order, Select, Update, eq
 
 R = TypeVar("R", bound=Row)
+
+
+def record_of(signal: Signal, model: type[R]) -> R | None:
+    """The row a realtime signal carried, if it carried a complete one (Realtime does).
+
+    ``None`` for a bare change (LISTEN), a resync or a partial record (e.g. unchanged TOAST
+    values): the caller re-reads instead.
+    """
+    if isinstance(signal, Change) and signal.record is not None:
+        try:
+            return model.model_validate(signal.record)
+        except pydantic.ValidationError:
+            return None
+    return None
 
 
 class Resource:

@@ -6,8 +6,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from dashin_sdk import validation as v
+from dashin_sdk._sync.backend import Backend
 from dashin_sdk._sync.resources._base import Resource
+from dashin_sdk.errors import NotFoundError
 from dashin_sdk.models.analytics import (
+    ANALYTICS_RANGES,
+    LEAD_GROUPINGS,
+    TIMELINE_GROUPINGS,
     AnalyticsOverview,
     AnalyticsRange,
     CampaignAnalytics,
@@ -16,8 +21,6 @@ from dashin_sdk.models.analytics import (
     TimelineGrouping,
 )
 from dashin_sdk.query import Rpc
-
-RANGES = ("7d", "30d", "90d", "1y")
 
 
 class Analytics(Resource):
@@ -29,7 +32,7 @@ class Analytics(Resource):
     ) -> AnalyticsOverview:
         """``GET /analytics/overview``: the agency dashboard (super admins name the agency)."""
         args = {
-            "range": v.choice("range", range, RANGES),
+            "range": v.choice("range", range, ANALYTICS_RANGES),
             "agency_id": v.optional_uuid("agency_id", agency_id),
         }
         return AnalyticsOverview.model_validate(
@@ -44,13 +47,7 @@ class Analytics(Resource):
         group_by: TimelineGrouping = "day",
     ) -> CampaignAnalytics:
         """``GET /analytics/campaigns/:id``."""
-        args = {
-            "campaign_id": v.uuid_arg("campaign_id", campaign_id),
-            "range": v.choice("range", range, RANGES),
-            "group_by": v.choice("group_by", group_by, ("day", "week", "month")),
-        }
-        result = self._backend.rpc(Rpc("get_campaign_analytics", args, read_only=True))
-        return CampaignAnalytics.model_validate(result)
+        return campaign_analytics(self._backend, campaign_id, range, group_by)
 
     def leads(
         self,
@@ -62,12 +59,29 @@ class Analytics(Resource):
     ) -> LeadAnalytics:
         """``GET /analytics/leads``."""
         args = {
-            "range": v.choice("range", range, RANGES),
-            "group_by": v.choice(
-                "group_by", group_by, ("status", "qualification", "campaign", "source")
-            ),
+            "range": v.choice("range", range, ANALYTICS_RANGES),
+            "group_by": v.choice("group_by", group_by, LEAD_GROUPINGS),
             "campaign_id": v.optional_uuid("campaign_id", campaign_id),
             "agency_id": v.optional_uuid("agency_id", agency_id),
         }
         result = self._backend.rpc(Rpc("get_lead_analytics", args, read_only=True))
         return LeadAnalytics.model_validate(result)
+
+
+def campaign_analytics(
+    backend: Backend,
+    campaign_id: UUID | str,
+    range: AnalyticsRange,
+    group_by: TimelineGrouping,
+) -> CampaignAnalytics:
+    """``get_campaign_analytics``: shared by ``dx.analytics.campaign`` and
+    ``dx.campaigns.analytics`` (the spec has both endpoints)."""
+    args = {
+        "campaign_id": v.uuid_arg("campaign_id", campaign_id),
+        "range": v.choice("range", range, ANALYTICS_RANGES),
+        "group_by": v.choice("group_by", group_by, TIMELINE_GROUPINGS),
+    }
+    result = backend.rpc(Rpc("get_campaign_analytics", args, read_only=True))
+    if result is None:
+        raise NotFoundError(f"campaign {campaign_id} not found", code="P0002")
+    return CampaignAnalytics.model_validate(result)

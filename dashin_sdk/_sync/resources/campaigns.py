@@ -10,6 +10,7 @@ from uuid import UUID
 from dashin_sdk import validation as v
 from dashin_sdk._sync.page import Page
 from dashin_sdk._sync.resources._base import Resource
+from dashin_sdk._sync.resources.analytics import campaign_analytics
 from dashin_sdk.errors import NotFoundError, PermissionDeniedError
 from dashin_sdk.models._base import validate_input
 from dashin_sdk.models.analytics import (
@@ -25,7 +26,6 @@ from dashin_sdk.query import Condition, Delete, Insert, Order, Rpc, Select, eq
 from dashin_sdk.query import search as text_search
 
 SORTABLE = ("created_at", "updated_at", "name", "status", "start_date", "end_date", "leads_count")
-RANGES = ("7d", "30d", "90d", "1y")
 
 
 class Campaigns(Resource):
@@ -76,15 +76,7 @@ class Campaigns(Resource):
         group_by: TimelineGrouping = "day",
     ) -> CampaignAnalytics:
         """``GET /campaigns/:id/analytics``: metrics, timeline and distributions."""
-        args = {
-            "campaign_id": v.uuid_arg("campaign_id", campaign_id),
-            "range": v.choice("range", range, RANGES),
-            "group_by": v.choice("group_by", group_by, ("day", "week", "month")),
-        }
-        result = self._backend.rpc(Rpc("get_campaign_analytics", args, read_only=True))
-        if result is None:
-            raise NotFoundError(f"campaign {campaign_id} not found", code="P0002")
-        return CampaignAnalytics.model_validate(result)
+        return campaign_analytics(self._backend, campaign_id, range, group_by)
 
     def performance(self, campaign_id: UUID | str) -> CampaignPerformance:
         """``get_campaign_performance``: counters, rates and breakdowns of one campaign."""

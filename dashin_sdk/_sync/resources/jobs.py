@@ -9,12 +9,9 @@ from contextlib import closing
 from typing import Any
 from uuid import UUID
 
-import pydantic
-
 from dashin_sdk import validation as v
-from dashin_sdk._sync.backend import Change, Signal
 from dashin_sdk._sync.page import Page
-from dashin_sdk._sync.resources._base import Resource
+from dashin_sdk._sync.resources._base import Resource, record_of
 from dashin_sdk.models._base import validate_input
 from dashin_sdk.models.enums import JobStatus, LogLevel
 from dashin_sdk.models.events import JobEvent
@@ -130,7 +127,7 @@ class Jobs(Resource):
         signals = self._backend.changes("scraping_jobs", row_id=wanted)
         with closing(signals):
             for signal in signals:
-                job = _record(signal) or self.get(wanted)
+                job = record_of(signal, ScrapingJob) or self.get(wanted)
                 if job != last:
                     yield JobEvent(kind="snapshot" if last is None else "update", job=job)
                     last = job
@@ -146,13 +143,3 @@ class Jobs(Resource):
                 final = event.job
         assert final is not None  # watch yields at least the snapshot
         return final
-
-
-def _record(signal: Signal) -> ScrapingJob | None:
-    """The job carried by the event, if it carried a complete one (Realtime does)."""
-    if isinstance(signal, Change) and signal.record is not None:
-        try:
-            return ScrapingJob.model_validate(signal.record)
-        except pydantic.ValidationError:
-            return None  # a partial record (e.g. unchanged TOAST values): re-read instead
-    return None

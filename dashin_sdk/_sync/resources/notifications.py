@@ -9,12 +9,9 @@ from contextlib import closing
 from datetime import datetime
 from uuid import UUID
 
-import pydantic
-
 from dashin_sdk import validation as v
-from dashin_sdk._sync.backend import Change
 from dashin_sdk._sync.page import Page
-from dashin_sdk._sync.resources._base import Resource
+from dashin_sdk._sync.resources._base import Resource, record_of
 from dashin_sdk.models.events import NotificationEvent
 from dashin_sdk.models.tables import Notification, columns_of
 from dashin_sdk.query import Condition, Filter, Order, Select, Update, eq, is_in
@@ -28,10 +25,7 @@ class Notifications(Resource):
     ) -> Page[Notification]:
         """Newest first. RLS shows each user only their own."""
         page, page_size = v.page_args(page, page_size)
-        where: builtins.list[Condition] = []
-        caller = self._backend.caller()
-        if caller.user_id is not None:
-            where.append(eq("user_id", caller.user_id))
+        where = self._own()
         if unread_only:
             where.append(eq("read", False))
         return self._page(
@@ -64,7 +58,7 @@ class Notifications(Resource):
         signals = self._backend.changes("notifications")
         with closing(signals):
             for signal in signals:
-                record = _record(signal)
+                record = record_of(signal, Notification)
                 fresh = [record] if record is not None else self._since(since)
                 for notification in fresh:
                     if notification.id in seen:
@@ -74,28 +68,25 @@ class Notifications(Resource):
                         since = notification.created_at
                     yield NotificationEvent(notification=notification)
 
+    def _own(self) -> builtins.list[Condition]:
+        """The caller's own notifications (RLS says so too; saying it uses the index)."""
+        caller = self._backend.caller()
+        return [] if caller.user_id is None else [eq("user_id", caller.user_id)]
+
     def _latest(self) -> Notification | None:
-        page = self.list(page_size=1)
-        return page.data[0] if page.data else None
+        newest_first = (Order("created_at", descending=True), Order("id", descending=True))
+        found = self._select(tuple(self._own()), newest_first, limit=1)
+        return found[0] if found else None
 
     def _since(self, since: datetime | None) -> builtins.list[Notification]:
-        caller = self._backend.caller()
-        where: builtins.list[Condition] = (
-            [] if since is None else [Filter("created_at", "gte", since)]
-        )
-        if caller.user_id is not None:
-            where.append(eq("user_id", caller.user_id))
-        query = Select(
-            self.table, columns_of(Notification), tuple(where), (Order("created_at"),), limit=500
-        )
+        where = self._own()
+        if since is not None:
+            where.append(Filter("created_at", "gte", since))
+        return self._select(tuple(where), (Order("created_at"),), limit=500)
+
+    def _select(
+        self, where: tuple[Condition, ...], order: tuple[Order, ...], *, limit: int
+    ) -> builtins.list[Notification]:
+        query = Select(self.table, columns_of(Notification), where, order, limit=limit)
         rows = (self._backend.select(query)).rows
         return [Notification.model_validate(row) for row in rows]
-
-
-def _record(signal: object) -> Notification | None:
-    if isinstance(signal, Change) and signal.record is not None:
-        try:
-            return Notification.model_validate(signal.record)
-        except pydantic.ValidationError:
-            return None
-    return None

@@ -7,7 +7,7 @@ leases, checkpoints, retries): a worker never writes job state directly.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from contextlib import closing
 from typing import Any
 from uuid import UUID
@@ -15,7 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from dashin_sdk import validation as v
-from dashin_sdk._sync.backend import Change
+from dashin_sdk._sync.backend import Backend, Change
 from dashin_sdk._sync.resources._base import Resource
 from dashin_sdk.credentials import CredentialsKeyring
 from dashin_sdk.errors import ConfigurationError, invalid_argument
@@ -55,6 +55,10 @@ class IngestResult(BaseModel):
 
 class Queue(Resource):
     table = "scraping_jobs"
+
+    def __init__(self, backend: Backend, keyring: Callable[[], CredentialsKeyring]) -> None:
+        super().__init__(backend)
+        self._keyring = keyring
 
     def claim_next(self, worker_id: str, *, lease_seconds: int = 60) -> ScrapingJob | None:
         """The oldest runnable job, now running under this worker's lease; ``None`` if idle."""
@@ -183,8 +187,9 @@ class Queue(Resource):
     ) -> dict[str, Any] | None:
         """The data source's decrypted credentials (trusted processes only); ``None`` if unset.
 
-        The key comes from ``DASHIN_CREDENTIALS_KEY`` unless a ``keyring`` is given, and is
-        only needed when the source has credentials. Never log the result.
+        The key is the client's (``credentials_key=`` or ``DASHIN_CREDENTIALS_KEY``) unless a
+        ``keyring`` is given, and is only needed when the source has credentials. Never log
+        the result.
         """
         if not self._backend.trusted:
             raise ConfigurationError(
@@ -193,7 +198,7 @@ class Queue(Resource):
         envelope = self._backend.read_credentials(v.uuid_arg("data_source_id", data_source_id))
         if not envelope:
             return None
-        return (keyring or CredentialsKeyring.from_env()).open(envelope)
+        return (keyring or self._keyring()).open(envelope)
 
     def record_source_failure(self, data_source_id: UUID | str, message: str) -> None:
         """Mark the data source as failing its connection (status ``error``, last_test_error)."""
