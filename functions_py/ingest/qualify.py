@@ -26,14 +26,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import phonenumbers
 
-from functions_py.connectors.fields import QUALIFICATION_KEYS
-
 Status = Literal["qualified", "pending", "disqualified"]
-RULE_KEYS = QUALIFICATION_KEYS
 COUNTRY_KEYS = ("country", "Country", "location_country", "country_code")
 
 
@@ -69,56 +67,85 @@ def lead_country(lead: Any) -> str | None:
     return None
 
 
-def qualify(lead: Any, criteria: Mapping[str, Any] | None) -> tuple[Status, str]:
-    """``(status, reason)`` for a lead (a ``NormalizedLead`` or a lead record dict)."""
-    criteria = criteria or {}
-    email = _field(lead, "email")
-    domain = email.rsplit("@", 1)[1].lower() if isinstance(email, str) and "@" in email else None
+@dataclass(frozen=True)
+class QualificationRules:
+    """A job's qualification rules, parsed once: the worker applies them to every record."""
 
-    for excluded in (d.lower().lstrip("@") for d in _strings(criteria, "excluded_domains")):
-        if domain is not None and (domain == excluded or domain.endswith("." + excluded)):
-            return "disqualified", f"email domain {domain} is excluded"
-    company = _field(lead, "company")
-    if isinstance(company, str):
-        wanted = company.strip().casefold()
-        for excluded in _strings(criteria, "excluded_companies"):
-            if excluded.casefold() == wanted:
-                return "disqualified", f"company {company} is excluded"
-    if isinstance(email, str):
-        for excluded in _strings(criteria, "excluded_emails"):
-            if excluded.lower() == email.lower():
-                return "disqualified", "email is excluded"
+    excluded_domains: tuple[str, ...] = ()
+    excluded_companies: frozenset[str] = frozenset()
+    excluded_emails: frozenset[str] = frozenset()
+    required_fields: tuple[str, ...] = ()
+    title_keywords: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    countries: tuple[str, ...] = ()
+    country_keys: frozenset[str] = frozenset()
 
-    passed: list[str] = []
-    required = _strings(criteria, "required_fields")
-    if required:
-        missing = [name for name in required if not _field(lead, name)]
-        if missing:
-            return "pending", f"missing required field(s): {', '.join(missing)}"
-        passed.append(f"has {', '.join(required)}")
-
-    keywords = _strings(criteria, "title_keywords")
-    if keywords:
-        title = _field(lead, "title")
-        if not isinstance(title, str) or not title.strip():
-            return "pending", "no title to match the title keywords"
-        hit = next(
-            (k for k in keywords if re.search(rf"(?<!\w){re.escape(k)}(?!\w)", title, re.I)),
-            None,
+    @classmethod
+    def from_criteria(cls, criteria: Mapping[str, Any] | None) -> QualificationRules:
+        criteria = criteria or {}
+        countries = tuple(_strings(criteria, "countries"))
+        return cls(
+            excluded_domains=tuple(
+                d.lower().lstrip("@") for d in _strings(criteria, "excluded_domains")
+            ),
+            excluded_companies=frozenset(
+                c.casefold() for c in _strings(criteria, "excluded_companies")
+            ),
+            excluded_emails=frozenset(e.lower() for e in _strings(criteria, "excluded_emails")),
+            required_fields=tuple(_strings(criteria, "required_fields")),
+            title_keywords=tuple(
+                (k, re.compile(rf"(?<!\w){re.escape(k)}(?!\w)", re.I))
+                for k in _strings(criteria, "title_keywords")
+            ),
+            countries=countries,
+            country_keys=frozenset(c.casefold() for c in countries),
         )
-        if hit is None:
-            return "pending", f"title {title!r} matches none of: {', '.join(keywords)}"
-        passed.append(f"title matches {hit!r}")
 
-    countries = _strings(criteria, "countries")
-    if countries:
-        country = lead_country(lead)
-        if country is None:
-            return "pending", "country unknown"
-        if country.casefold() not in {c.casefold() for c in countries}:
-            return "pending", f"country {country} is not one of: {', '.join(countries)}"
-        passed.append(f"country {country}")
+    def qualify(self, lead: Any) -> tuple[Status, str]:
+        """``(status, reason)`` for a lead (a ``NormalizedLead`` or a lead record dict)."""
+        email = _field(lead, "email")
+        domain = (
+            email.rsplit("@", 1)[1].lower() if isinstance(email, str) and "@" in email else None
+        )
+        if domain is not None:
+            for excluded in self.excluded_domains:
+                if domain == excluded or domain.endswith("." + excluded):
+                    return "disqualified", f"email domain {domain} is excluded"
+        company = _field(lead, "company")
+        if isinstance(company, str) and company.strip().casefold() in self.excluded_companies:
+            return "disqualified", f"company {company} is excluded"
+        if isinstance(email, str) and email.lower() in self.excluded_emails:
+            return "disqualified", "email is excluded"
 
-    if not passed:
-        return "pending", "no qualification rules in the search criteria"
-    return "qualified", "; ".join(passed)
+        passed: list[str] = []
+        if self.required_fields:
+            missing = [name for name in self.required_fields if not _field(lead, name)]
+            if missing:
+                return "pending", f"missing required field(s): {', '.join(missing)}"
+            passed.append(f"has {', '.join(self.required_fields)}")
+
+        if self.title_keywords:
+            title = _field(lead, "title")
+            if not isinstance(title, str) or not title.strip():
+                return "pending", "no title to match the title keywords"
+            hit = next((k for k, pattern in self.title_keywords if pattern.search(title)), None)
+            if hit is None:
+                keywords = ", ".join(k for k, _ in self.title_keywords)
+                return "pending", f"title {title!r} matches none of: {keywords}"
+            passed.append(f"title matches {hit!r}")
+
+        if self.countries:
+            country = lead_country(lead)
+            if country is None:
+                return "pending", "country unknown"
+            if country.casefold() not in self.country_keys:
+                return "pending", f"country {country} is not one of: {', '.join(self.countries)}"
+            passed.append(f"country {country}")
+
+        if not passed:
+            return "pending", "no qualification rules in the search criteria"
+        return "qualified", "; ".join(passed)
+
+
+def qualify(lead: Any, criteria: Mapping[str, Any] | None) -> tuple[Status, str]:
+    """``(status, reason)`` for one lead; for many, build ``QualificationRules`` once."""
+    return QualificationRules.from_criteria(criteria).qualify(lead)

@@ -11,7 +11,7 @@ from typing import Any
 
 from functions_py.connectors.base import Batch, Rejected
 from functions_py.ingest.normalize import Rejection, normalize_lead
-from functions_py.ingest.qualify import qualify
+from functions_py.ingest.qualify import QualificationRules
 
 QUALIFIED = "qualified"
 
@@ -41,12 +41,13 @@ class Transformed:
 
 def transform(batch: Batch, search_criteria: Mapping[str, Any]) -> Transformed:
     out = Transformed(unreadable=list(batch.rejected))
+    rules = QualificationRules.from_criteria(search_criteria)
     for index, record in enumerate(batch.records):
         lead = normalize_lead(record)
         if isinstance(lead, Rejection):
             out.invalid.append(Rejected(index, lead.reason))
             continue
-        status, reason = qualify(lead, search_criteria)
+        status, reason = rules.qualify(lead)
         row = {k: v for k, v in lead.as_record().items() if v is not None and v != {}}
         row["qualification_status"] = status
         if reason:
