@@ -63,15 +63,12 @@ err_console = Console(stderr=True, highlight=False)
 def _expected_errors() -> Iterator[None]:
     try:
         yield
-    except LocalStackError as exc:
+    except (LocalStackError, DashinError) as exc:
         err_console.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
         raise typer.Exit(1) from None
     except psycopg.Error as exc:
         message = exc.diag.message_primary or " ".join(str(exc).split())
         err_console.print(f"[bold red]database error:[/bold red] {escape(message)}")
-        raise typer.Exit(1) from None
-    except DashinError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
         raise typer.Exit(1) from None
 
 

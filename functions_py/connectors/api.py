@@ -167,17 +167,19 @@ class ApiConnector(Connector):
     # -- Connector ------------------------------------------------------------------------
     async def check(self) -> tuple[bool, str]:
         response = await self._request({}, None, 1)
-        records = self._records(response)
+        records = self._records(self._document(response))
         return (
             True,
             f"reached {self.config['base_url']}: {len(records)} record(s) on the first page",
         )
 
-    def _records(self, response: httpx.Response) -> list[Any]:
+    def _document(self, response: httpx.Response) -> Any:
         try:
-            document = response.json()
+            return response.json()
         except ValueError:
             raise PermanentError(f"{self.type}: the response is not JSON") from None
+
+    def _records(self, document: Any) -> list[Any]:
         records = get_path(document, self.config.get("records_path"))
         if records is None:
             return []
@@ -196,8 +198,8 @@ class ApiConnector(Connector):
     ) -> Batch:
         size = max(1, batch_size)
         response = await self._request(search_criteria, cursor, size)
-        records = self._records(response)
-        document = response.json()
+        document = self._document(response)  # parsed once: records, total and cursor
+        records = self._records(document)
         total_path = self.config.get("total_path")
         total = get_path(document, total_path) if total_path else None
         total = int(total) if isinstance(total, int | float) else None

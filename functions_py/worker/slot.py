@@ -348,10 +348,11 @@ class _JobRun:
 
     async def _close_archive(self) -> str | None:
         """Finish this run's part of the raw archive (uploading it to Storage if there)."""
-        if self.archive is None:
+        archive, self.archive = self.archive, None  # closed once, even if the upload fails
+        if archive is None:
             return None
         try:
-            return await self.archive.aclose()
+            return await archive.aclose()
         except Exception as exc:  # the archive is a by-product: never fail a job over it
             log.warning("job %s: raw archive not saved: %s", self.job.id, exc)
             return None

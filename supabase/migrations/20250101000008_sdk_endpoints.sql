@@ -16,6 +16,7 @@ as $$
 #variable_conflict use_column
 declare
     span interval := private.analytics_range(range);
+    since timestamptz := now() - span;
     target_agency uuid := coalesce(
         get_analytics_overview.agency_id, (select private.current_agency_id())
     );
@@ -30,19 +31,18 @@ begin
     -- Checks the caller may read this agency's analytics; cached for 5 minutes.
     overview := public.get_agency_overview(target_agency);
     select
-        count(*) filter (where l.created_at >= now() - span),
-        count(*) filter (where l.created_at < now() - span)
+        count(*) filter (where l.created_at >= since),
+        count(*) filter (where l.created_at < since)
     into recent, previous
     from public.leads as l
-    where l.agency_id = target_agency and l.created_at >= now() - 2 * span;
+    where l.agency_id = target_agency and l.created_at >= since - span;
     overview := jsonb_set(
-        overview, '{trends,leads}',
-        to_jsonb(coalesce(round(100.0 * (recent - previous) / nullif(previous, 0), 2), 0))
+        overview, '{trends,leads}', to_jsonb(private.percent(recent - previous, previous))
     );
     return jsonb_build_object(
         'overview', overview,
         'dateRange', jsonb_build_object(
-            'start', now() - span, 'end', now(), 'range', range
+            'start', since, 'end', now(), 'range', range
         )
     );
 end
