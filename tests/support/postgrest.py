@@ -14,7 +14,14 @@ from typing import Any
 
 import httpx
 
-from tests.support.identity import AGENCY_A, CAMPAIGN_A1, DATA_SOURCE_A
+from tests.support.identity import (
+    ADMIN_A,
+    AGENCY_A,
+    CAMPAIGN_A1,
+    CLIENT_A,
+    DATA_SOURCE_A,
+    RESEARCHER_A,
+)
 
 URL = "https://dashin-test.supabase.co"
 REST = f"{URL}/rest/v1"
@@ -85,7 +92,7 @@ def campaign(**overrides: Any) -> dict[str, Any]:
         "qualified_leads_count": 3,
         "contacted_count": 5,
         "responded_count": 1,
-        "created_by": "00000000-0000-4000-8000-000000000011",
+        "created_by": ADMIN_A,
         "created_at": TS,
         "updated_at": TS,
         **overrides,
@@ -95,7 +102,7 @@ def campaign(**overrides: Any) -> dict[str, Any]:
 def member(**overrides: Any) -> dict[str, Any]:
     return {
         "campaign_id": CAMPAIGN_A1,
-        "user_id": "00000000-0000-4000-8000-000000000013",
+        "user_id": CLIENT_A,
         "agency_id": AGENCY_A,
         "created_at": TS,
         **overrides,
@@ -125,7 +132,7 @@ def lead(**overrides: Any) -> dict[str, Any]:
         "metadata": {},
         "data_source_id": None,
         "scraping_job_id": None,
-        "created_by": "00000000-0000-4000-8000-000000000012",
+        "created_by": RESEARCHER_A,
         "assigned_to": None,
         "created_at": TS,
         "updated_at": TS,
@@ -150,7 +157,7 @@ def data_source(**overrides: Any) -> dict[str, Any]:
         "failed_jobs": 0,
         "total_records_scraped": 250,
         "description": None,
-        "created_by": "00000000-0000-4000-8000-000000000011",
+        "created_by": ADMIN_A,
         "created_at": TS,
         "updated_at": TS,
         **overrides,
@@ -177,7 +184,7 @@ def job(**overrides: Any) -> dict[str, Any]:
         "started_at": None,
         "completed_at": None,
         "duration_seconds": None,
-        "created_by": "00000000-0000-4000-8000-000000000012",
+        "created_by": RESEARCHER_A,
         "created_at": TS,
         "updated_at": TS,
         "run_after": None,
@@ -207,7 +214,7 @@ def job_log(**overrides: Any) -> dict[str, Any]:
 def notification(**overrides: Any) -> dict[str, Any]:
     return {
         "id": NOTIFICATION_ID,
-        "user_id": "00000000-0000-4000-8000-000000000011",
+        "user_id": ADMIN_A,
         "agency_id": AGENCY_A,
         "type": "success",
         "title": "Job completed",
