@@ -70,8 +70,8 @@ def settings_from_env(
 ) -> tuple[ConnectionSettings, ClientOptions]:
     env = os.environ if environ is None else environ
     options = ClientOptions(
-        timeout=_float(env, "DASHIN_TIMEOUT", 30.0),
-        max_retries=int(_float(env, "DASHIN_MAX_RETRIES", 2)),
+        timeout=_float(env, "DASHIN_TIMEOUT", ClientOptions.timeout),
+        max_retries=int(_float(env, "DASHIN_MAX_RETRIES", ClientOptions.max_retries)),
     )
     if env.get("DASHIN_DATABASE_URL"):
         return ConnectionSettings(database_url=env["DASHIN_DATABASE_URL"]), options

@@ -171,13 +171,14 @@ class AsyncPostgresBackend:
 
     async def select(self, query: Select) -> Rows:
         statement, params = sql_compiler.select(query)
+        # Compiled once, not per retry.
+        counting = sql_compiler.count(query) if query.count else None
 
         async def work(conn: psycopg.AsyncConnection[DictRow]) -> Rows:
             cursor = await conn.execute(statement, params)
             count_cursor = None
-            if query.count:
-                count_statement, count_params = sql_compiler.count(query)
-                count_cursor = await conn.execute(count_statement, count_params)
+            if counting is not None:
+                count_cursor = await conn.execute(*counting)
             rows: list[dict[str, Any]] = await cursor.fetchall()
             total = None
             if count_cursor is not None:

@@ -170,13 +170,14 @@ class PostgresBackend:
 
     def select(self, query: Select) -> Rows:
         statement, params = sql_compiler.select(query)
+        # Compiled once, not per retry.
+        counting = sql_compiler.count(query) if query.count else None
 
         def work(conn: psycopg.Connection[DictRow]) -> Rows:
             cursor = conn.execute(statement, params)
             count_cursor = None
-            if query.count:
-                count_statement, count_params = sql_compiler.count(query)
-                count_cursor = conn.execute(count_statement, count_params)
+            if counting is not None:
+                count_cursor = conn.execute(*counting)
             rows: list[dict[str, Any]] = cursor.fetchall()
             total = None
             if count_cursor is not None:

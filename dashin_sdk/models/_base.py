@@ -34,8 +34,9 @@ def validate_input(model: type[InputT], data: dict[str, Any]) -> InputT:
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        first = errors[0]
         field = ".".join(str(part) for part in first["loc"]) or model.__name__
         raise ValidationError(
-            f"{field}: {first['msg']}", code="invalid_argument", field=field, details=exc.errors()
+            f"{field}: {first['msg']}", code="invalid_argument", field=field, details=errors
         ) from None

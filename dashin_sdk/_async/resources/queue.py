@@ -70,8 +70,7 @@ class AsyncQueue(AsyncResource):
     ) -> JobStatus:
         """Renew the lease; anything but ``running`` means stop after this batch."""
         args = {
-            "job_id": v.uuid_arg("job_id", job_id),
-            "worker_id": _worker(worker_id),
+            **_held(job_id, worker_id),
             "lease_seconds": _lease(lease_seconds),
         }
         return JobStatus(await self._backend.rpc(Rpc("heartbeat_job", args)))
@@ -89,18 +88,14 @@ class AsyncQueue(AsyncResource):
         lease_seconds: int = 60,
     ) -> JobStatus:
         """Record a committed batch: cursor, progress (0-100) and absolute counters."""
-        if not 0 <= progress <= 100:
-            raise invalid_argument("progress", f"must be 0..100, got {progress}")
-        args = {
-            "job_id": v.uuid_arg("job_id", job_id),
-            "worker_id": _worker(worker_id),
-            "checkpoint": dict(checkpoint),
-            "progress": progress,
-            "records_processed": records_processed,
-            "records_qualified": records_qualified,
-            "records_rejected": records_rejected,
-            "lease_seconds": _lease(lease_seconds),
-        }
+        args = _checkpoint_args(
+            job_id,
+            worker_id,
+            checkpoint,
+            progress,
+            (records_processed, records_qualified, records_rejected),
+            lease_seconds,
+        )
         return JobStatus(await self._backend.rpc(Rpc("checkpoint_job", args)))
 
     async def complete(
@@ -112,14 +107,11 @@ class AsyncQueue(AsyncResource):
         raw_data_url: str | None = None,
     ) -> ScrapingJob:
         args = {
-            "job_id": v.uuid_arg("job_id", job_id),
-            "worker_id": _worker(worker_id),
+            **_held(job_id, worker_id),
             "result_file_url": result_file_url,
             "raw_data_url": raw_data_url,
         }
-        return ScrapingJob.model_validate(
-            await self._backend.rpc(Rpc("complete_job", args, shape="object"))
-        )
+        return await self._job_rpc("complete_job", args)
 
     async def fail(
         self,
@@ -132,22 +124,16 @@ class AsyncQueue(AsyncResource):
     ) -> ScrapingJob:
         """Record an error: a retryable one re-queues with backoff while attempts remain."""
         args = {
-            "job_id": v.uuid_arg("job_id", job_id),
-            "worker_id": _worker(worker_id),
+            **_held(job_id, worker_id),
             "error": error,
             "retryable": retryable,
             "details": dict(details or {}),
         }
-        return ScrapingJob.model_validate(
-            await self._backend.rpc(Rpc("fail_job", args, shape="object"))
-        )
+        return await self._job_rpc("fail_job", args)
 
     async def release(self, job_id: UUID | str, worker_id: str) -> ScrapingJob:
         """Give the job back without counting an attempt (graceful shutdown, pause, cancel)."""
-        args = {"job_id": v.uuid_arg("job_id", job_id), "worker_id": _worker(worker_id)}
-        return ScrapingJob.model_validate(
-            await self._backend.rpc(Rpc("release_job", args, shape="object"))
-        )
+        return await self._job_rpc("release_job", _held(job_id, worker_id))
 
     async def ingest_batch(
         self,
@@ -168,19 +154,15 @@ class AsyncQueue(AsyncResource):
         absolute (this batch included), so replaying a batch after a crash is harmless.
         Raises ``InvalidStateError`` (PT409) when this worker no longer holds the job.
         """
-        if not 0 <= progress <= 100:
-            raise invalid_argument("progress", f"must be 0..100, got {progress}")
-        args = {
-            "job_id": v.uuid_arg("job_id", job_id),
-            "worker_id": _worker(worker_id),
-            "records": [dict(record) for record in records],
-            "checkpoint": dict(checkpoint),
-            "progress": progress,
-            "records_processed": records_processed,
-            "records_qualified": records_qualified,
-            "records_rejected": records_rejected,
-            "lease_seconds": _lease(lease_seconds),
-        }
+        args = _checkpoint_args(
+            job_id,
+            worker_id,
+            checkpoint,
+            progress,
+            (records_processed, records_qualified, records_rejected),
+            lease_seconds,
+        )
+        args["records"] = [dict(record) for record in records]
         return IngestResult.model_validate(await self._backend.rpc(Rpc("ingest_job_batch", args)))
 
     async def source_credentials(
@@ -245,6 +227,34 @@ class AsyncQueue(AsyncResource):
         if not rows:
             return 0
         return len(await self._backend.mutate(Insert("scraping_job_logs", rows, ("id",))))
+
+
+def _held(job_id: UUID | str, worker_id: str) -> dict[str, Any]:
+    """The arguments naming a job and the worker holding its lease."""
+    return {"job_id": v.uuid_arg("job_id", job_id), "worker_id": _worker(worker_id)}
+
+
+def _checkpoint_args(
+    job_id: UUID | str,
+    worker_id: str,
+    checkpoint: Mapping[str, Any],
+    progress: int,
+    counters: tuple[int, int, int],
+    lease_seconds: int,
+) -> dict[str, Any]:
+    """``checkpoint_job``'s arguments (``ingest_job_batch`` takes them too, plus records)."""
+    if not 0 <= progress <= 100:
+        raise invalid_argument("progress", f"must be 0..100, got {progress}")
+    processed, qualified, rejected = counters
+    return {
+        **_held(job_id, worker_id),
+        "checkpoint": dict(checkpoint),
+        "progress": progress,
+        "records_processed": processed,
+        "records_qualified": qualified,
+        "records_rejected": rejected,
+        "lease_seconds": _lease(lease_seconds),
+    }
 
 
 def _worker(worker_id: str) -> str:

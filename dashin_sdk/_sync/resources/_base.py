@@ -16,8 +16,8 @@ from dashin_sdk.errors import NotFoundError, PermissionDeniedError
 from dashin_sdk.identity import Caller
 from dashin_sdk.models._base import Row
 from dashin_sdk.models.page import PageMeta
-from dashin_sdk.models.tables import columns_of
-from dashin_sdk.query import Condition, Delete, Order, Select, Update, eq
+from dashin_sdk.models.tables import ScrapingJob, columns_of
+from dashin_sdk.query import Condition, Delete, Filter, Order, Rpc, Select, Update, eq
 
 R = TypeVar("R", bound=Row)
 
@@ -119,17 +119,28 @@ class Resource:
             )
         return model.model_validate(result.rows[0])
 
-    def _exists(self, row_id: UUID, table: str | None = None) -> bool:
-        query = Select(table or self.table, ("id",), (eq("id", row_id),), limit=1)
-        return bool((self._backend.select(query)).rows)
+    def _job_rpc(self, function: str, args: dict[str, Any]) -> ScrapingJob:
+        """A job-state function (start_job, complete_job, ...): the job as it is now."""
+        row = self._backend.rpc(Rpc(function, args, shape="object"))
+        return ScrapingJob.model_validate(row)
 
     def _missing(self, action: str, row_id: UUID) -> Exception:
-        """Why a change matched no row: hidden / absent, or visible but not changeable."""
-        if self._exists(row_id):
-            return PermissionDeniedError(
-                f"not allowed to {action} {self.table} {row_id}", code="42501", status=403
-            )
-        return NotFoundError(f"{self.table} {row_id} not found", code="PGRST116", status=406)
+        """Why a change of one row by id matched nothing."""
+        return self._unchanged(
+            (eq("id", row_id),),
+            denied=f"not allowed to {action} {self.table} {row_id}",
+            absent=f"{self.table} {row_id} not found",
+        )
+
+    def _unchanged(
+        self, where: tuple[Filter, ...], *, denied: str, absent: str, table: str | None = None
+    ) -> Exception:
+        """Why a change matched no row: visible but not changeable (RLS let the identity read,
+        not write), or hidden / absent."""
+        probe = Select(table or self.table, (where[0].column,), where, limit=1)
+        if (self._backend.select(probe)).rows:
+            return PermissionDeniedError(denied, code="42501", status=403)
+        return NotFoundError(absent, code="PGRST116", status=406)
 
     def _update(self, model: type[R], row_id: UUID, values: dict[str, Any]) -> R:
         if not values:

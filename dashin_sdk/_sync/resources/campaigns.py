@@ -11,7 +11,7 @@ from dashin_sdk import validation as v
 from dashin_sdk._sync.page import Page
 from dashin_sdk._sync.resources._base import Resource
 from dashin_sdk._sync.resources.analytics import campaign_analytics
-from dashin_sdk.errors import NotFoundError, PermissionDeniedError
+from dashin_sdk.errors import NotFoundError
 from dashin_sdk.models._base import validate_input
 from dashin_sdk.models.analytics import (
     AnalyticsRange,
@@ -113,15 +113,9 @@ class Campaigns(Resource):
         )
         rows = self._backend.mutate(Delete("campaign_members", where, ("user_id",)))
         if not rows:
-            visible = Select("campaign_members", ("user_id",), where, limit=1)
-            if (self._backend.select(visible)).rows:
-                raise PermissionDeniedError(
-                    f"not allowed to remove members of campaign {campaign_id}",
-                    code="42501",
-                    status=403,
-                )
-            raise NotFoundError(
-                f"user {user_id} is not a member of campaign {campaign_id}",
-                code="PGRST116",
-                status=406,
+            raise self._unchanged(
+                where,
+                table="campaign_members",
+                denied=f"not allowed to remove members of campaign {campaign_id}",
+                absent=f"user {user_id} is not a member of campaign {campaign_id}",
             )

@@ -17,7 +17,7 @@ from dashin_sdk.models.enums import JobStatus, LogLevel
 from dashin_sdk.models.events import JobEvent
 from dashin_sdk.models.inputs import JobCreate
 from dashin_sdk.models.tables import DataSource, ScrapingJob, ScrapingJobLog, columns_of
-from dashin_sdk.query import Condition, Insert, Order, Rpc, eq
+from dashin_sdk.query import Condition, Insert, Order, eq
 
 SORTABLE = ("created_at", "updated_at", "status", "progress", "started_at", "completed_at")
 
@@ -92,7 +92,7 @@ class Jobs(Resource):
 
     def _transition(self, function: str, job_id: UUID | str) -> ScrapingJob:
         args = {"job_id": v.uuid_arg("job_id", job_id)}
-        return ScrapingJob.model_validate(self._backend.rpc(Rpc(function, args, shape="object")))
+        return self._job_rpc(function, args)
 
     def logs(
         self,
