@@ -34,7 +34,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from functions_py.connectors.base import Batch, Connector, Rejected
+from functions_py.connectors.base import Batch, Connector, map_json_items
 from functions_py.connectors.errors import ConnectorConfigError, PermanentError
 from functions_py.connectors.fields import LEAD_COLUMNS, get_path, lead_record, provider_criteria
 
@@ -205,16 +205,14 @@ class ApiConnector(Connector):
         total = int(total) if isinstance(total, int | float) else None
         position = int((cursor or {}).get("position", 0))
         mapping: Mapping[str, str] = self.config["mapping"]
-        leads: list[dict[str, Any]] = []
-        raw: list[dict[str, Any]] = []
-        rejected: list[Rejected] = []
-        for index, record in enumerate(records, start=position):
-            if not isinstance(record, Mapping):
-                rejected.append(Rejected(index, "record is not a JSON object"))
-                continue
-            raw.append(dict(record))
-            fields = {column: get_path(record, path) for column, path in mapping.items()}
-            leads.append(lead_record(fields))
+        leads, raw, rejected = map_json_items(
+            records,
+            position,
+            "record",
+            lambda record: lead_record(
+                {column: get_path(record, path) for column, path in mapping.items()}
+            ),
+        )
         seen = position + len(records)
         return Batch(
             records=leads,

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from functions_py.connectors.base import Batch, Connector, Rejected
+from functions_py.connectors.base import Batch, Connector, map_json_items
 from functions_py.connectors.errors import ConnectorConfigError
 from functions_py.connectors.fields import fill_empty, get_path, lead_record, provider_criteria
 
@@ -85,6 +85,7 @@ class ApolloConnector(Connector):
     """Apollo.io people search; see the module docstring."""
 
     type: ClassVar[str] = "apollo"
+    default_base_url = DEFAULT_BASE_URL
 
     def validate(self) -> None:
         if not (self.credentials.get("api_key") or self.credentials.get("access_token")):
@@ -92,10 +93,6 @@ class ApolloConnector(Connector):
         base = self.config.get("base_url", DEFAULT_BASE_URL)
         if not isinstance(base, str) or not base.startswith("http"):
             raise ConnectorConfigError("base_url", "must be an http(s) URL")
-
-    @property
-    def _base(self) -> str:
-        return str(self.config.get("base_url", DEFAULT_BASE_URL)).rstrip("/")
 
     @property
     def _headers(self) -> dict[str, str]:
@@ -130,15 +127,7 @@ class ApolloConnector(Connector):
         document = await self._search(search_criteria, page, size)
         people = document.get("people") or []
         position = (page - 1) * size
-        leads: list[dict[str, Any]] = []
-        raw: list[dict[str, Any]] = []
-        rejected: list[Rejected] = []
-        for index, person in enumerate(people, start=position):
-            if not isinstance(person, Mapping):
-                rejected.append(Rejected(index, "person is not a JSON object"))
-                continue
-            raw.append(dict(person))
-            leads.append(person_to_lead(person))
+        leads, raw, rejected = map_json_items(people, position, "person", person_to_lead)
         if self.config.get("enrich") and raw:
             await self._enrich(raw, leads)
         total = _total_entries(document)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -40,6 +40,29 @@ class Batch:
     total_estimate: int | None  # records expected in all, when known
 
 
+def map_json_items(
+    items: Sequence[Any],
+    start: int,
+    what: str,
+    to_lead: Callable[[Mapping[str, Any]], dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Rejected]]:
+    """``(leads, raw, rejected)`` for a page of a provider's JSON items.
+
+    Each JSON object is mapped to a lead and kept raw for the archive; anything else is
+    rejected at its position in the source stream (``start`` is the page's first position).
+    """
+    leads: list[dict[str, Any]] = []
+    raw: list[dict[str, Any]] = []
+    rejected: list[Rejected] = []
+    for index, item in enumerate(items, start=start):
+        if not isinstance(item, Mapping):
+            rejected.append(Rejected(index, f"{what} is not a JSON object"))
+            continue
+        raw.append(dict(item))
+        leads.append(to_lead(item))
+    return leads, raw, rejected
+
+
 class Connector(abc.ABC):
     """Base class of every data source connector.
 
@@ -48,6 +71,8 @@ class Connector(abc.ABC):
     """
 
     type: ClassVar[str]
+    # The provider's API root; ``config["base_url"]`` overrides it (tests, proxies).
+    default_base_url: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -66,6 +91,10 @@ class Connector(abc.ABC):
 
     def validate(self) -> None:  # noqa: B027 - optional hook
         """Raise ``ConnectorConfigError`` for a bad config (called by ``__init__``)."""
+
+    @property
+    def _base(self) -> str:
+        return str(self.config.get("base_url", self.default_base_url)).rstrip("/")
 
     @property
     def http(self) -> HttpClient:

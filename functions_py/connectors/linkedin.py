@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from functions_py.connectors.base import Batch, Connector, Rejected
+from functions_py.connectors.base import Batch, Connector, map_json_items
 from functions_py.connectors.errors import ConnectorConfigError, PermanentError
 from functions_py.connectors.fields import LEAD_COLUMNS, fill_empty, get_path, lead_record
 
@@ -85,6 +85,7 @@ class LinkedInConnector(Connector):
     """LinkedIn Lead Sync; see the module docstring."""
 
     type: ClassVar[str] = "linkedin"
+    default_base_url = DEFAULT_BASE_URL
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._questions: dict[str, dict[str, str]] = {}
@@ -103,10 +104,6 @@ class LinkedInConnector(Connector):
         for question, column in (self.config.get("question_map") or {}).items():
             if column not in LEAD_COLUMNS:
                 raise ConnectorConfigError(f"question_map.{question}", "is not a lead column")
-
-    @property
-    def _base(self) -> str:
-        return str(self.config.get("base_url", DEFAULT_BASE_URL)).rstrip("/")
 
     @property
     def _headers(self) -> dict[str, str]:
@@ -172,37 +169,21 @@ class LinkedInConnector(Connector):
         document = response.json()
         elements = document.get("elements") or []
         total = get_path(document, "paging.total")
-        leads: list[dict[str, Any]] = []
-        raw: list[dict[str, Any]] = []
-        rejected: list[Rejected] = []
-        for index, element in enumerate(elements, start=start):
-            if not isinstance(element, Mapping):
-                rejected.append(Rejected(index, "lead form response is not a JSON object"))
-                continue
-            raw.append(dict(element))
-            questions = await self._form_questions(element.get("versionedLeadGenFormUrn"))
-            fields: dict[str, Any] = {}
-            extra: dict[str, Any] = {}
-            for answer in get_path(element, "formResponse.answers") or []:
-                column = questions.get(str(answer.get("questionId")))
-                value = answer_text(answer)
-                if column is not None and column not in fields:
-                    fields[column] = value
-                elif value is not None:
-                    extra[f"question_{answer.get('questionId')}"] = value
-            leads.append(
-                lead_record(
-                    fields,
-                    metadata={
-                        "linkedin_lead_id": element.get("id"),
-                        "lead_type": element.get("leadType"),
-                        "form": element.get("versionedLeadGenFormUrn"),
-                        "submitted_at": element.get("submittedAt"),
-                        "test_lead": element.get("testLead"),
-                        **extra,
-                    },
-                )
-            )
+        # Each form's questions are read once (and cached) before mapping the page.
+        forms = {
+            element.get("versionedLeadGenFormUrn")
+            for element in elements
+            if isinstance(element, Mapping)
+        }
+        questions = {form: await self._form_questions(form) for form in forms}
+        leads, raw, rejected = map_json_items(
+            elements,
+            start,
+            "lead form response",
+            lambda element: response_to_lead(
+                element, questions[element.get("versionedLeadGenFormUrn")]
+            ),
+        )
         if self.credentials.get("pdl_api_key"):
             for lead in leads:
                 await self._enrich(lead)
@@ -235,3 +216,28 @@ class LinkedInConnector(Connector):
         if isinstance(data, Mapping):
             fill_empty(lead, pdl_to_lead(data))
             lead["metadata"]["enriched_by"] = "peopledatalabs"
+
+
+def response_to_lead(element: Mapping[str, Any], questions: Mapping[str, str]) -> dict[str, Any]:
+    """A lead form response as a lead: answers to mapped questions become lead columns,
+    the rest (and the response's identity) go to metadata."""
+    fields: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for answer in get_path(element, "formResponse.answers") or []:
+        column = questions.get(str(answer.get("questionId")))
+        value = answer_text(answer)
+        if column is not None and column not in fields:
+            fields[column] = value
+        elif value is not None:
+            extra[f"question_{answer.get('questionId')}"] = value
+    return lead_record(
+        fields,
+        metadata={
+            "linkedin_lead_id": element.get("id"),
+            "lead_type": element.get("leadType"),
+            "form": element.get("versionedLeadGenFormUrn"),
+            "submitted_at": element.get("submittedAt"),
+            "test_lead": element.get("testLead"),
+            **extra,
+        },
+    )

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from functions_py.connectors.base import Batch, Connector, Rejected
+from functions_py.connectors.base import Batch, Connector, map_json_items
 from functions_py.connectors.errors import AuthFailedError, ConnectorConfigError, PermanentError
 from functions_py.connectors.fields import lead_record, provider_criteria
 
@@ -62,6 +62,7 @@ class ZoomInfoConnector(Connector):
     """ZoomInfo contact search; see the module docstring."""
 
     type: ClassVar[str] = "zoominfo"
+    default_base_url = DEFAULT_BASE_URL
     #: Injectable for tests of the token refresh.
     clock: Callable[[], float] = staticmethod(time.monotonic)
 
@@ -85,10 +86,6 @@ class ZoomInfoConnector(Connector):
                 )
             if not self.config.get("token_url"):
                 raise ConnectorConfigError("token_url", "the OAuth token endpoint")
-
-    @property
-    def _base(self) -> str:
-        return str(self.config.get("base_url", DEFAULT_BASE_URL)).rstrip("/")
 
     @property
     def _gtm(self) -> bool:
@@ -184,15 +181,7 @@ class ZoomInfoConnector(Connector):
         size = max(1, min(batch_size, MAX_PAGE_SIZE))
         items, total = await self._search(search_criteria, page, size)
         position = (page - 1) * size
-        leads: list[dict[str, Any]] = []
-        raw: list[dict[str, Any]] = []
-        rejected: list[Rejected] = []
-        for index, item in enumerate(items, start=position):
-            if not isinstance(item, Mapping):
-                rejected.append(Rejected(index, "contact is not a JSON object"))
-                continue
-            raw.append(dict(item))
-            leads.append(contact_to_lead(item))
+        leads, raw, rejected = map_json_items(items, position, "contact", contact_to_lead)
         seen = position + len(items)
         exhausted = not items or len(items) < size or (total is not None and seen >= total)
         return Batch(
