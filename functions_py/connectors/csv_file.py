@@ -115,7 +115,7 @@ def detect_layout(
         delimiter = detect_delimiter("\n".join(head.splitlines()[:50]))
     with path.open("rb") as f:
         f.seek(bom)
-        first = _read_record(f, encoding, 1, '"')
+        first = _read_record(f, encoding, '"')
         if first is None:
             return CsvLayout(encoding, delimiter, [], bom, 1)
         lines, text = first
@@ -149,9 +149,7 @@ def _parse(text: str, delimiter: str) -> list[str] | None:
         return None
 
 
-def _read_record(
-    f: BinaryIO, encoding: str, _line: int, quote: str
-) -> tuple[int, str | None] | None:
+def _read_record(f: BinaryIO, encoding: str, quote: str) -> tuple[int, str | None] | None:
     """The next logical record: ``(physical lines used, text or None if undecodable)``.
 
     ``None`` at the end of the file. A record with an unterminated quote gives up after
@@ -192,7 +190,7 @@ def read_slice(path: Path, layout: CsvLayout, offset: int, line: int, limit: int
         f.seek(offset)
         taken = 0
         while taken < limit:
-            record = _read_record(f, layout.encoding, line, layout.quotechar)
+            record = _read_record(f, layout.encoding, layout.quotechar)
             if record is None:
                 result.exhausted = True
                 break

@@ -103,6 +103,7 @@ class CsvConnector(Connector):
         self._tempdir: str | None = None
         self._layout: csv_file.CsvLayout | None = None
         self._total: int | None = None
+        self._columns: dict[str, str | None] | None = None  # header -> lead column
 
     def validate(self) -> None:
         path = self.config.get("path")
@@ -174,6 +175,7 @@ class CsvConnector(Connector):
             )
             if not self._layout.header:
                 raise PermanentError("the CSV file is empty")
+            self._columns = self.column_map(self._layout.header)
         return path, self._layout
 
     async def total_estimate(self) -> int:
@@ -186,7 +188,8 @@ class CsvConnector(Connector):
     async def check(self) -> tuple[bool, str]:
         _, layout = await self._ensure_layout()
         total = await self.total_estimate()
-        mapped = sorted({c for c in self.column_map(layout.header).values() if c})
+        assert self._columns is not None  # set with the layout
+        mapped = sorted({c for c in self._columns.values() if c})
         return True, (
             f"{len(layout.header)} columns ({layout.encoding}, delimiter {layout.delimiter!r}), "
             f"about {total} rows; mapped: {', '.join(mapped) or 'nothing'}"
@@ -256,7 +259,8 @@ class CsvConnector(Connector):
         part = await asyncio.to_thread(
             csv_file.read_slice, path, layout, offset, line, max(1, batch_size)
         )
-        columns = self.column_map(layout.header)
+        columns = self._columns
+        assert columns is not None  # set with the layout
         records = []
         raw = []
         for _number, values in part.rows:

@@ -46,12 +46,6 @@ class RateLimiter:
         self._tokens = min(float(self.burst), self._tokens + (now - self._updated) * self.rate)
         self._updated = now
 
-    @property
-    def available(self) -> float:
-        """Tokens in the bucket right now (after refilling)."""
-        self._refill()
-        return self._tokens
-
     def pause_until(self, monotonic_deadline: float) -> None:
         """Hold every ``acquire`` until the clock reaches ``monotonic_deadline``."""
         self._paused_until = max(self._paused_until, monotonic_deadline)

@@ -65,7 +65,7 @@ TITLES = (
     "Director of Operations", "Data Scientist", "Head of People", "CFO", "VP Marketing",
 )  # fmt: skip
 FREE_MAIL = ("gmail.com", "yahoo.com", "outlook.com")
-COUNTRIES = (("US", "1"), ("GB", "44"), ("DE", "49"), ("FR", "33"), ("CA", "1"))
+COUNTRIES = ("US", "GB", "DE", "FR", "CA")
 INVALID_EMAILS = (
     "{f}.{l}@",
     "{f} {l}@{d}",
@@ -94,7 +94,7 @@ def _slug(text: str) -> str:
     return "".join(ch for ch in ascii_text if ch.isalnum())
 
 
-def _phone(rng: random.Random, country: str, calling_code: str) -> str:
+def _phone(rng: random.Random, country: str) -> str:
     """A phone number in one of the formats people type (some unparseable)."""
     formats: tuple[str, ...]
     if country in ("US", "CA"):
@@ -179,7 +179,7 @@ def generate_rows(
             out.append(row)
             continue
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        country, code = rng.choice(COUNTRIES)
+        country = rng.choice(COUNTRIES)
         word = rng.choice(COMPANY_WORDS)
         suffix = rng.choice(COMPANY_SUFFIXES)
         company = f"{word} {suffix}".strip()
@@ -210,7 +210,7 @@ def generate_rows(
             _linkedin(rng, f"{base.replace('.', '-')}-{len(out) + 1}")
             if rng.random() < 0.8
             else "",
-            _phone(rng, country, code) if rng.random() < 0.7 else "",
+            _phone(rng, country) if rng.random() < 0.7 else "",
             country,
         ]
         if roll < broken_line_rate:
