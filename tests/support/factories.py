@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -27,6 +28,11 @@ def scalar(
     row = conn.execute(query, params).fetchone()
     assert row is not None
     return row[0]
+
+
+def column(conn: psycopg.Connection[Any], query: str, params: Sequence[object] = ()) -> list[Any]:
+    """The first column of every row of ``query`` (run as the connection's role)."""
+    return [row[0] for row in conn.execute(query, params).fetchall()]
 
 
 def create_agency(conn: psycopg.Connection[Any], name: str) -> str:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -51,8 +50,3 @@ def shared_conn(db_url: str) -> Iterator[Conn]:
 def as_user(dx: Dashin) -> AsUser:
     """``as_user(user_id)``: a client acting as that seeded user (shares ``dx``'s pool)."""
     return dx.as_user
-
-
-def column(conn: Conn, query: str, params: Sequence[object] = ()) -> list[Any]:
-    """The first column of every row of ``query``, run as the superuser (the oracle)."""
-    return [row[0] for row in conn.execute(query, params).fetchall()]

@@ -9,9 +9,9 @@ import pytest
 from dashin_sdk import AuthenticationError, Dashin, NotFoundError, ValidationError
 from dashin_sdk.models.analytics import LeadGrouping
 from dashin_sdk.models.enums import UserRole
-from tests.integration.sdk.conftest import AsUser, column
+from tests.integration.sdk.conftest import AsUser
 from tests.support import factories
-from tests.support.factories import Conn
+from tests.support.factories import Conn, column
 from tests.support.identity import (
     ADMIN_A,
     ADMIN_B,

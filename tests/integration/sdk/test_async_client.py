@@ -15,9 +15,9 @@ from dashin_sdk import (
     connection_testers,
 )
 from dashin_sdk.models.enums import JobStatus, LeadStatus
-from tests.integration.sdk.conftest import CREDENTIALS_KEY, column
+from tests.integration.sdk.conftest import CREDENTIALS_KEY
 from tests.support import factories
-from tests.support.factories import Conn
+from tests.support.factories import Conn, column
 from tests.support.identity import (
     ADMIN_A,
     AGENCY_A,

@@ -9,8 +9,8 @@ import pytest
 
 from dashin_sdk import Dashin, NotFoundError, ValidationError
 from dashin_sdk.models.enums import CampaignStatus
-from tests.integration.sdk.conftest import AsUser, column
-from tests.support.factories import Conn
+from tests.integration.sdk.conftest import AsUser
+from tests.support.factories import Conn, column
 from tests.support.identity import (
     ADMIN_A,
     AGENCY_A,

@@ -20,9 +20,9 @@ from dashin_sdk import (
 from dashin_sdk.credentials import KEY_ENV, CredentialsKeyring, new_key
 from dashin_sdk.models.enums import DataSourceStatus, DataSourceType
 from dashin_sdk.models.tables import DataSource
-from tests.integration.sdk.conftest import CREDENTIALS_KEY, AsUser, column
+from tests.integration.sdk.conftest import CREDENTIALS_KEY, AsUser
 from tests.support import factories
-from tests.support.factories import Conn
+from tests.support.factories import Conn, column
 from tests.support.identity import (
     ADMIN_A,
     AGENCY_A,

@@ -17,9 +17,9 @@ from dashin_sdk import (
 )
 from dashin_sdk.models.enums import JobStatus, LogLevel
 from dashin_sdk.models.tables import ScrapingJob
-from tests.integration.sdk.conftest import AsUser, column
+from tests.integration.sdk.conftest import AsUser
 from tests.support import factories
-from tests.support.factories import Conn
+from tests.support.factories import Conn, column
 from tests.support.identity import (
     ADMIN_A,
     AGENCY_A,

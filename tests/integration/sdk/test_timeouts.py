@@ -6,8 +6,7 @@ import pytest
 
 from dashin_sdk import Dashin, TimeoutError
 from dashin_sdk.settings import ClientOptions
-from tests.integration.sdk.conftest import column
-from tests.support.factories import Conn, connect
+from tests.support.factories import Conn, column, connect
 from tests.support.identity import ADMIN_A, CAMPAIGN_A1
 
 

@@ -14,7 +14,6 @@ from uuid import UUID
 from dashin_sdk import AsyncDashin, Dashin
 from dashin_sdk.models.enums import JobStatus
 from dashin_sdk.models.events import JobEvent, NotificationEvent
-from tests.integration.sdk.conftest import column
 from tests.integration.sdk_realtime.conftest import (
     OPTIONS,
     WAIT,
@@ -22,7 +21,7 @@ from tests.integration.sdk_realtime.conftest import (
     listeners,
     wait_for_listeners,
 )
-from tests.support.factories import Conn
+from tests.support.factories import Conn, column
 from tests.support.identity import ADMIN_A, AGENCY_A, CAMPAIGN_A1, DATA_SOURCE_A, RESEARCHER_A
 
 WORKER = "watch-worker"
