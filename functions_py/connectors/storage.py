@@ -80,20 +80,24 @@ async def download(
     return written
 
 
-async def upload(
-    client: httpx.AsyncClient,
+def upload(
     where: StorageLocation,
     bucket: str,
     name: str,
     content: bytes,
     *,
     content_type: str = "application/octet-stream",
+    timeout: float = 60.0,
 ) -> str:
-    """Upload ``content`` as ``bucket/name`` (replacing it); returns the object URL."""
+    """Upload ``content`` as ``bucket/name`` (replacing it); returns the object URL.
+
+    Blocking: the raw archive uploads from a worker thread when a job ends.
+    """
     url = where.object_url(bucket, name)
     headers = {**where.headers, "Content-Type": content_type, "x-upsert": "true"}
     try:
-        response = await client.post(url, content=content, headers=headers)
+        with httpx.Client(timeout=timeout) as client:
+            response = client.post(url, content=content, headers=headers)
     except httpx.TransportError as exc:
         raise TransientError(
             f"storage upload of {bucket}/{name} failed: {type(exc).__name__}"

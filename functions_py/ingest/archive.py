@@ -26,9 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote, urlparse
 
-import httpx
-
-from functions_py.connectors.errors import AuthFailedError, PermanentError, TransientError
+from functions_py.connectors import storage
 from functions_py.connectors.storage import StorageLocation
 
 DEFAULT_BUCKET = "raw-imports"
@@ -71,21 +69,14 @@ class ArchiveWriter:
             self.url = self.path.resolve().as_uri()
             return self.url
         where, bucket, name = self._upload_to
-        headers = {**where.headers, "Content-Type": "application/x-ndjson", "x-upsert": "true"}
-        url = where.object_url(bucket, name)
-        try:
-            with httpx.Client(timeout=self._timeout) as client:
-                response = client.post(url, content=self.path.read_bytes(), headers=headers)
-        except httpx.TransportError as exc:
-            raise TransientError(f"raw archive upload failed: {type(exc).__name__}") from None
-        if response.status_code in (401, 403):
-            raise AuthFailedError(
-                f"storage refused the raw archive upload ({response.status_code})"
-            )
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientError(f"raw archive upload failed (HTTP {response.status_code})")
-        if response.status_code >= 400:
-            raise PermanentError(f"raw archive upload failed (HTTP {response.status_code})")
+        url = storage.upload(
+            where,
+            bucket,
+            name,
+            self.path.read_bytes(),
+            content_type="application/x-ndjson",
+            timeout=self._timeout,
+        )
         # The spool was this writer's own temporary directory.
         self.path.unlink(missing_ok=True)
         self.path.parent.rmdir()
