@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import platform
 import random
@@ -642,6 +643,45 @@ def run_copy(conn: Conn, table: str, data: bytes) -> float:
     return time.perf_counter() - start
 
 
+def run_insert_floor(conn: Conn, data: bytes, batches: int) -> float:
+    """The stored rows INSERTed into public.leads in ``batches`` transactions, as service_role.
+
+    The cost of writing the final rows through the table's own rules (the normalize guard,
+    six foreign-key checks per row, the audit, counter and cache triggers) with plain INSERT
+    statements and one transaction per batch, like the upsert, but with none of its work:
+    no JSON, no validation, no dedupe, no match probes. What any SQL function that stores these
+    leads in public.leads pays at least.
+    """
+    columns = _column_list()
+    conn.execute(
+        sql.SQL(
+            "create unlogged table public.bench_stage as select {} from public.leads limit 0"
+        ).format(columns)
+    )
+    with (
+        conn.cursor() as cur,
+        cur.copy(sql.SQL("copy public.bench_stage ({}) from stdin").format(columns)) as copy,
+    ):
+        copy.write(data)
+    conn.execute("alter table public.bench_stage add column n bigint generated always as identity")
+    conn.execute("create index on public.bench_stage (n)")
+    conn.execute("vacuum analyze public.bench_stage")
+    conn.execute("grant select on public.bench_stage to service_role")
+    rows = data.count(b"\n")
+    bounds = [round(rows * i / batches) for i in range(batches + 1)]
+    insert = sql.SQL(
+        "insert into public.leads ({cols}) select {cols} from public.bench_stage"
+        ' where n > %s and n <= %s order by email collate "C"'
+    ).format(cols=columns)
+    conn.execute("checkpoint")
+    start = time.perf_counter()
+    for low, high in itertools.pairwise(bounds):
+        with conn.transaction():
+            _as_service_role(conn)
+            conn.execute(insert, (low, high))
+    return time.perf_counter() - start
+
+
 # -- reporting --------------------------------------------------------------------------------
 
 
@@ -875,6 +915,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     naive_m = Measurement(
         "insert_on_conflict", "naive INSERT ... ON CONFLICT batches", len(data.records)
     )
+    floor = Measurement("insert_floor", "INSERT of the stored rows, same batches", data.unique)
     totals_seen: list[dict[str, int]] = []
     replay_totals: list[dict[str, int]] = []
     copy_data = b""
@@ -920,11 +961,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 copy_leads.seconds.append(run_copy(conn, "leads", copy_data))
             with server.fresh_database("naive") as db, server.connect(db) as conn:
                 naive_m.seconds.append(run_naive(conn, naive))
+            with server.fresh_database("floor") as db, server.connect(db) as conn:
+                floor.seconds.append(run_insert_floor(conn, copy_data, len(upsert_payloads)))
         out(f"server: PostgreSQL {server_version}, fsync {'off' if args.no_fsync else 'on'}")
         out(f"indexes of bench_leads_copy match public.leads: {len(leads_idx)} indexes")
         out(f"upsert totals: {totals_seen[0]}; replay totals: {replay_totals[0]}")
         out("")
-        measurements = [upsert, copy_idx, replay, copy_plain, copy_leads, naive_m]
+        measurements = [upsert, copy_idx, replay, copy_plain, copy_leads, naive_m, floor]
         for line in report(measurements, copy_idx):
             out(line)
         ratio = upsert.median / copy_idx.median

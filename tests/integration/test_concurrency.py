@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -369,24 +368,6 @@ def test_transactions_writing_two_campaigns_in_opposite_order_do_not_deadlock(
     assert errors == []
 
 
-def wait_for_row_lock_wait(monitor: Conn, application_name: str) -> None:
-    """Until the session named ``application_name`` waits on a row lock (steadily)."""
-    steady = 0
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        waiting = factories.scalar(
-            monitor,
-            "select count(*) from pg_stat_activity where datname = current_database()"
-            " and application_name = %s and wait_event in ('tuple', 'transactionid')",
-            (application_name,),
-        )
-        steady = steady + 1 if waiting else 0
-        if steady >= 3:
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{application_name} never waited on a row lock")
-
-
 def test_two_upserts_crossing_campaigns_do_not_deadlock(fresh_db_url: str) -> None:
     with factories.connect(fresh_db_url) as conn:
         factories.create_lead(conn, AGENCY_A, CAMPAIGN_A1, "cross-a1@example.com")
@@ -418,12 +399,12 @@ def test_two_upserts_crossing_campaigns_do_not_deadlock(fresh_db_url: str) -> No
                 target=upsert, args=(CAMPAIGN_A2, "cross-a1@example.com", "new-a2@example.com")
             )
             into_a2.start()
-            wait_for_row_lock_wait(monitor, "upsert-new-a2@example.com")  # holds no campaign
+            factories.wait_for_row_lock_wait(monitor, "upsert-new-a2@example.com")  # holds no campaign
             into_a1 = threading.Thread(
                 target=upsert, args=(CAMPAIGN_A1, "cross-a2@example.com", "new-a1@example.com")
             )
             into_a1.start()
-            wait_for_row_lock_wait(monitor, "upsert-new-a1@example.com")  # holds A1
+            factories.wait_for_row_lock_wait(monitor, "upsert-new-a1@example.com")  # holds A1
         into_a2.join(timeout=30)
         into_a1.join(timeout=30)
     assert errors == []

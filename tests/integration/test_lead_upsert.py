@@ -337,6 +337,63 @@ def test_concurrent_overlapping_upserts_create_no_duplicates(fresh_db_url: str) 
         )
 
 
+def test_an_upsert_that_loses_the_race_for_a_new_email_merges_into_the_winner(
+    fresh_db_url: str,
+) -> None:
+    """The second insert of one new email waits for the first, then merges (no error, no twin).
+
+    The first upsert's transaction stays open while the second one starts: the second cannot
+    see the new lead, tries to insert it, and waits on the unique index. When the first
+    commits, the second's attempt fails with a unique violation and runs again, now seeing the
+    lead and filling what it lacks.
+    """
+    outcome: list[Result] = []
+    errors: list[BaseException] = []
+
+    def second_upsert() -> None:
+        try:
+            with factories.connect(fresh_db_url) as conn:
+                conn.execute("set application_name = 'loser'")
+                outcome.append(
+                    upsert(
+                        conn,
+                        A_RESEARCHER,
+                        [
+                            {"email": "other-new@example.com"},
+                            {"email": " Race@Example.com", "first_name": "B", "last_name": "Two"},
+                        ],
+                        campaign_id=CAMPAIGN_A1,
+                    )
+                )
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    loser = threading.Thread(target=second_upsert)
+    with (
+        factories.connect(fresh_db_url) as winner,
+        factories.connect(fresh_db_url) as monitor,
+    ):
+        with acting_as(winner, A_RESEARCHER) as cur:
+            cur.execute(
+                "select inserted from public.upsert_leads(%s::jsonb, %s)",
+                (json.dumps([{"email": "race@example.com", "first_name": "A"}]), CAMPAIGN_A1),
+            )
+            assert cur.fetchone() == (1,)
+            loser.start()
+            factories.wait_for_row_lock_wait(monitor, "loser")
+        loser.join(timeout=30)
+        assert errors == []
+        assert outcome == [
+            {"inserted": 1, "updated": 1, "unchanged": 0, "rejected": 0, "rejections": []}
+        ]
+        rows = winner.execute(
+            "select email, first_name, last_name from public.leads"
+            " where email in ('race@example.com', 'other-new@example.com') order by email"
+        ).fetchall()
+        # One lead per email; the winner's first name stays, the loser filled the last name.
+        assert rows == [("other-new@example.com", None, None), ("race@example.com", "A", "Two")]
+
+
 def test_a_client_cannot_upsert(conn: Conn) -> None:
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         upsert(conn, A_CLIENT, [{"email": "client-new@example.com"}], campaign_id=CAMPAIGN_A1)

@@ -6,6 +6,7 @@ They bypass RLS on purpose: they set up the world a test then looks at through a
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -142,3 +143,21 @@ CREDENTIAL_ENVELOPE: Json = {
     "nonce": "bm9uY2U=",
     "ciphertext": "c2VjcmV0",
 }
+
+
+def wait_for_row_lock_wait(monitor: Conn, application_name: str) -> None:
+    """Until the session named ``application_name`` waits on a row lock (steadily)."""
+    steady = 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        waiting = scalar(
+            monitor,
+            "select count(*) from pg_stat_activity where datname = current_database()"
+            " and application_name = %s and wait_event in ('tuple', 'transactionid')",
+            (application_name,),
+        )
+        steady = steady + 1 if waiting else 0
+        if steady >= 3:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{application_name} never waited on a row lock")
