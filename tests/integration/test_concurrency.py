@@ -399,7 +399,9 @@ def test_two_upserts_crossing_campaigns_do_not_deadlock(fresh_db_url: str) -> No
                 target=upsert, args=(CAMPAIGN_A2, "cross-a1@example.com", "new-a2@example.com")
             )
             into_a2.start()
-            factories.wait_for_row_lock_wait(monitor, "upsert-new-a2@example.com")  # holds no campaign
+            factories.wait_for_row_lock_wait(
+                monitor, "upsert-new-a2@example.com"
+            )  # holds no campaign
             into_a1 = threading.Thread(
                 target=upsert, args=(CAMPAIGN_A1, "cross-a2@example.com", "new-a1@example.com")
             )

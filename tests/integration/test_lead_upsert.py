@@ -337,15 +337,17 @@ def test_concurrent_overlapping_upserts_create_no_duplicates(fresh_db_url: str) 
         )
 
 
+@pytest.mark.parametrize("isolation", [None, psycopg.IsolationLevel.REPEATABLE_READ])
 def test_an_upsert_that_loses_the_race_for_a_new_email_merges_into_the_winner(
-    fresh_db_url: str,
+    fresh_db_url: str, isolation: psycopg.IsolationLevel | None
 ) -> None:
     """The second insert of one new email waits for the first, then merges (no error, no twin).
 
     The first upsert's transaction stays open while the second one starts: the second cannot
     see the new lead, tries to insert it, and waits on the unique index. When the first
     commits, the second's attempt fails with a unique violation and runs again, now seeing the
-    lead and filling what it lacks.
+    lead and filling what it lacks. Under REPEATABLE READ a new attempt would see the same
+    snapshot, so the caller gets a serialization failure to retry, as with ON CONFLICT.
     """
     outcome: list[Result] = []
     errors: list[BaseException] = []
@@ -354,13 +356,19 @@ def test_an_upsert_that_loses_the_race_for_a_new_email_merges_into_the_winner(
         try:
             with factories.connect(fresh_db_url) as conn:
                 conn.execute("set application_name = 'loser'")
+                conn.isolation_level = isolation
                 outcome.append(
                     upsert(
                         conn,
                         A_RESEARCHER,
                         [
                             {"email": "other-new@example.com"},
-                            {"email": " Race@Example.com", "first_name": "B", "last_name": "Two"},
+                            {
+                                "email": " Race@Example.com",
+                                "first_name": "B",
+                                "last_name": "Two",
+                                "status": "contacted",
+                            },
                         ],
                         campaign_id=CAMPAIGN_A1,
                     )
@@ -382,16 +390,26 @@ def test_an_upsert_that_loses_the_race_for_a_new_email_merges_into_the_winner(
             loser.start()
             factories.wait_for_row_lock_wait(monitor, "loser")
         loser.join(timeout=30)
+        rows = winner.execute(
+            "select email, first_name, last_name, status::text from public.leads"
+            " where email in ('race@example.com', 'other-new@example.com') order by email"
+        ).fetchall()
+    if isolation is None:
         assert errors == []
         assert outcome == [
             {"inserted": 1, "updated": 1, "unchanged": 0, "rejected": 0, "rejections": []}
         ]
-        rows = winner.execute(
-            "select email, first_name, last_name from public.leads"
-            " where email in ('race@example.com', 'other-new@example.com') order by email"
-        ).fetchall()
-        # One lead per email; the winner's first name stays, the loser filled the last name.
-        assert rows == [("other-new@example.com", None, None), ("race@example.com", "A", "Two")]
+        # One lead per email; the winner's first name stays, the loser filled the rest by the
+        # rules of any duplicate (a 'new' status counts as empty).
+        assert rows == [
+            ("other-new@example.com", None, None, "new"),
+            ("race@example.com", "A", "Two", "contacted"),
+        ]
+    else:
+        assert [type(e) for e in errors] == [psycopg.errors.SerializationFailure]
+        assert outcome == []
+        # The loser's transaction rolled back whole: nothing of it was stored.
+        assert rows == [("race@example.com", "A", None, "new")]
 
 
 def test_a_client_cannot_upsert(conn: Conn) -> None:
