@@ -340,6 +340,8 @@ class _JobRun:
                 message,
                 retryable=retryable,
                 details={"records_processed": self.counters.processed},
+                # A rate-limited provider said when to come back: not before then.
+                retry_after=exc.retry_after if isinstance(exc, TransientError) else None,
             )
         except (InvalidStateError, NotFoundError):
             return JobOutcome(self.job.id, "lost", self.counters.processed)

@@ -122,13 +122,26 @@ class Queue(Resource):
         *,
         retryable: bool = False,
         details: Mapping[str, Any] | None = None,
+        retry_after: float | None = None,
     ) -> ScrapingJob:
-        """Record an error: a retryable one re-queues with backoff while attempts remain."""
+        """Record an error: a retryable one re-queues with backoff while attempts remain.
+
+        ``retry_after`` (seconds) is how long the provider asked to be left alone (a
+        ``Retry-After``): the next attempt then waits at least that long, at most a day. It
+        is stored with the error as ``details["retry_after_seconds"]``.
+        """
+        recorded = dict(details or {})
+        if retry_after is not None:
+            if not 0 <= retry_after <= 86_400:
+                raise invalid_argument(
+                    "retry_after", f"must be 0..86400 seconds, got {retry_after}"
+                )
+            recorded["retry_after_seconds"] = retry_after
         args = {
             **_held(job_id, worker_id),
             "error": error,
             "retryable": retryable,
-            "details": dict(details or {}),
+            "details": recorded,
         }
         return self._job_rpc("fail_job", args)
 

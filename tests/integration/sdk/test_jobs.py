@@ -261,6 +261,28 @@ def test_queue_fail_retries_then_gives_up(dx: Dashin, conn: Conn) -> None:
     assert failed.status is JobStatus.FAILED  # attempts exhausted
 
 
+def test_queue_fail_waits_as_long_as_the_provider_asked(dx: Dashin, conn: Conn) -> None:
+    job_id = factories.create_job(conn, AGENCY_A, DATA_SOURCE_A, started=True)
+    assert dx.queue.claim_next(WORKER) is not None
+    failed_at = factories.scalar(conn, "select now()")
+    retried = dx.queue.fail(job_id, WORKER, "429 from Apollo", retryable=True, retry_after=900)
+    assert retried.status is JobStatus.PENDING
+    assert retried.errors[-1]["details"] == {"retry_after_seconds": 900}
+    # The usual first backoff is 24-36 s; the provider asked for 15 minutes.
+    assert retried.run_after is not None
+    assert 900 <= (retried.run_after - failed_at).total_seconds() < 910
+
+    # Without a Retry-After, the usual backoff; a malformed value is kept but ignored.
+    conn.execute("update public.scraping_jobs set run_after = now() where id = %s", (job_id,))
+    assert dx.queue.claim_next(WORKER) is not None
+    failed_at = factories.scalar(conn, "select now()")
+    again = dx.queue.fail(
+        job_id, WORKER, "503", retryable=True, details={"retry_after_seconds": "soon"}
+    )
+    assert again.run_after is not None
+    assert 48 <= (again.run_after - failed_at).total_seconds() <= 73  # 60 s +-20 %
+
+
 @pytest.mark.parametrize(
     ("call", "field"),
     [

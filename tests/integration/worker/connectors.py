@@ -35,7 +35,10 @@ class PacedCsv(CsvConnector):
 
 
 class FlakyCsv(PacedCsv):
-    """Fails with a TransientError on its second batch, once (``marker`` remembers it)."""
+    """Fails with a TransientError on its second batch, once (``marker`` remembers it).
+
+    With ``retry_after`` (seconds) the failure is a rate limit that said when to come back.
+    """
 
     async def fetch(
         self,
@@ -47,7 +50,11 @@ class FlakyCsv(PacedCsv):
         marker = Path(self.config["marker"])
         if cursor is not None and not marker.exists():
             marker.write_text("failed once")
-            raise TransientError("provider answered 503 (test)")
+            wait = self.config.get("retry_after")
+            raise TransientError(
+                "provider answered 503 (test)",
+                retry_after=None if wait is None else float(wait),
+            )
         return await super().fetch(search_criteria, cursor, batch_size=batch_size)
 
 

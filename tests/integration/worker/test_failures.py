@@ -4,6 +4,7 @@ the data source."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from dashin_sdk.models.enums import DataSourceStatus, JobStatus
@@ -39,6 +40,27 @@ def test_transient_failure_is_retried_then_succeeds(queue: Queue, tmp_path: Path
     assert done.records_qualified == want.qualified
     assert queue.campaign_leads(setup.campaign_id) == want.unique_valid
     assert queue.duplicate_emails(setup.campaign_id) == 0
+
+
+def test_a_rate_limited_job_is_not_retried_before_the_provider_said(
+    queue: Queue, tmp_path: Path
+) -> None:
+    csv = tmp_path / "leads.csv"
+    sample_csv(csv, rows=400)
+    setup = queue.job(
+        csv,
+        connector="FlakyCsv",
+        config={"marker": str(tmp_path / "failed-once"), "retry_after": 1200},
+        job_config={"batch_size": 200},
+    )
+
+    queue.finish(queue.worker("--burst", worker_id="w-limited"))
+    retrying = queue.get(setup.job_id)
+    assert retrying.status is JobStatus.PENDING
+    assert retrying.errors[0]["details"]["retry_after_seconds"] == 1200
+    # The first backoff alone would be 24-36 s.
+    assert retrying.run_after is not None
+    assert retrying.run_after - retrying.updated_at >= timedelta(seconds=1200)
 
 
 def test_permanent_failure_fails_the_job_and_keeps_partial_results(

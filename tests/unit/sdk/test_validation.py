@@ -66,6 +66,7 @@ CASES: list[tuple[str, Callable[[Dashin], Any], str]] = [
     ("auth.sign_in email", lambda d: d.auth.sign_in_with_password("nobody", "pw"), "email"),
     ("queue.heartbeat", lambda d: d.queue.heartbeat(UUID1, "w", lease_seconds=0), "lease_seconds"),
     ("queue.fail", lambda d: d.queue.fail("j", "w", "e"), "job_id"),
+    ("queue.fail wait", lambda d: d.queue.fail(UUID1, "w", "e", retry_after=-1), "retry_after"),
 ]
 
 

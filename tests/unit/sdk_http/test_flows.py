@@ -313,6 +313,20 @@ QUEUE_CASES: list[tuple[str, Any, str, Any, dict[str, Any], Any]] = [
         lambda r: r.attempts == 1,
     ),
     (
+        "fail after a Retry-After",
+        lambda dx: dx.queue.fail(pg.JOB_ID, WORKER, "429", retryable=True, retry_after=120),
+        "fail_job",
+        pg.job(status="pending", attempts=1),
+        {
+            "job_id": pg.JOB_ID,
+            "worker_id": WORKER,
+            "error": "429",
+            "retryable": True,
+            "details": {"retry_after_seconds": 120},
+        },
+        lambda r: r.attempts == 1,
+    ),
+    (
         "release",
         lambda dx: dx.queue.release(pg.JOB_ID, WORKER),
         "release_job",
