@@ -149,7 +149,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="dashin-bench-worker-"))
+    # The sample CSV and the raw archive (tens of MB) go with the run, also on errors.
+    with tempfile.TemporaryDirectory(prefix="dashin-bench-worker-") as work:
+        return run(args, Path(work))
+
+
+def run(args: argparse.Namespace, work: Path) -> int:
     csv = work / "leads.csv"
     stats: SampleStats = generate_leads_csv(csv, args.rows, seed=args.seed)
     records = asyncio.run(parse_file(csv, args.fetch))
