@@ -658,11 +658,7 @@ def run_insert_floor(conn: Conn, data: bytes, batches: int) -> float:
             "create unlogged table public.bench_stage as select {} from public.leads limit 0"
         ).format(columns)
     )
-    with (
-        conn.cursor() as cur,
-        cur.copy(sql.SQL("copy public.bench_stage ({}) from stdin").format(columns)) as copy,
-    ):
-        copy.write(data)
+    run_copy(conn, "bench_stage", data)  # staging, not timed
     conn.execute("alter table public.bench_stage add column n bigint generated always as identity")
     conn.execute("create index on public.bench_stage (n)")
     conn.execute("vacuum analyze public.bench_stage")
