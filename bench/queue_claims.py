@@ -24,8 +24,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from bench.upsert_leads import AGENCY_ID, bench_server
 from dashin_sdk import AsyncDashin, ClientOptions
 
@@ -90,11 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             version = conn.execute("show server_version").fetchone()
         with server.fresh_database("queue") as db:
             url = server.cluster.url_for(db)
-            with psycopg.connect(url, autocommit=True) as conn:
+            with server.connect(db) as conn:
                 conn.execute(QUEUE_JOBS, (AGENCY_ID, DATA_SOURCE_ID, args.jobs))
                 conn.execute("vacuum analyze public.scraping_jobs")
             seconds, claimed = drain(url, args.workers)
-            with psycopg.connect(url, autocommit=True) as conn:
+            with server.connect(db) as conn:
                 row = conn.execute(
                     "select count(*) filter (where status = 'completed'), count(*)"
                     " from public.scraping_jobs where data_source_id = %s and attempts = 1",

@@ -34,7 +34,7 @@ from uuid import UUID
 
 import psycopg
 
-from bench.upsert_leads import TIMES, bench_server
+from bench.upsert_leads import ADMIN_ID, AGENCY_ID, TIMES, bench_server
 from dashin_sdk import AsyncDashin, Dashin, sql_compiler
 from dashin_sdk._sync.postgres import SET_IDENTITY
 from dashin_sdk.identity import Identity
@@ -42,12 +42,16 @@ from dashin_sdk.local.queries import trusted
 from dashin_sdk.models.tables import Lead, columns_of
 from dashin_sdk.query import Order, Select, eq
 
-AGENCY_ID = "11111111-1111-4111-8111-111111111111"
-ADMIN_ID = "00000000-0000-4000-8000-000000000011"
 STATUS = "contacted"
 PAGE_SIZE = 50
 PAGES = 20  # page numbers cycle through 1..PAGES (offsets up to 950)
 TARGET_RATIO = 1.5
+
+
+# SET_IDENTITY's arguments for the agency admin, with the default ClientOptions.timeout as the
+# SDK sends it.
+_ADMIN = Identity.user(UUID(ADMIN_ID))
+ADMIN_IDENTITY = (_ADMIN.role, json.dumps(_ADMIN.claims), "30000ms")
 LOAD_SQL = Path(__file__).resolve().parent / "sql" / "sdk_list_leads.sql"
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "sdk_list.json"
 
@@ -102,8 +106,7 @@ def check_same_rows(url: str) -> None:
     with psycopg.connect(url) as conn:
         query = page_query(3)
         statement, params = sql_compiler.select(query)
-        identity = Identity.user(UUID(ADMIN_ID))
-        conn.execute(SET_IDENTITY, (identity.role, json.dumps(identity.claims), "30s"))
+        conn.execute(SET_IDENTITY, ADMIN_IDENTITY)
         raw_ids = [row[0] for row in conn.execute(statement, params).fetchall()]
     if sdk_ids != raw_ids or len(sdk_ids) != PAGE_SIZE:
         raise SystemExit("the SDK and the baseline returned different pages")
@@ -115,9 +118,6 @@ def _list_args(page: int) -> dict[str, Any]:
 
 def measure(url: str, iterations: int, warmup: int, rounds: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {"psycopg": [], "sync": [], "async": []}
-    identity = Identity.user(UUID(ADMIN_ID))
-    # The SDK's identity statement with the default ClientOptions.timeout, as the SDK sends it.
-    claims = (identity.role, json.dumps(identity.claims), "30000ms")
     per_round = max(1, iterations // rounds)
     loop = asyncio.new_event_loop()
     sync_root = Dashin(database_url=url)
@@ -130,7 +130,7 @@ def measure(url: str, iterations: int, warmup: int, rounds: int) -> dict[str, li
             def run_raw(n: int, out: list[float] | None) -> None:
                 for i in range(n):
                     with timed(out if out is not None else []):
-                        raw_call(conn, claims, 1 + i % PAGES)
+                        raw_call(conn, ADMIN_IDENTITY, 1 + i % PAGES)
 
             def run_sync(n: int, out: list[float] | None) -> None:
                 for i in range(n):
@@ -139,9 +139,8 @@ def measure(url: str, iterations: int, warmup: int, rounds: int) -> dict[str, li
 
             async def run_async_calls(n: int, out: list[float]) -> None:
                 for i in range(n):
-                    start = time.perf_counter()
-                    await async_admin.leads.list(**_list_args(1 + i % PAGES))
-                    out.append(time.perf_counter() - start)
+                    with timed(out):
+                        await async_admin.leads.list(**_list_args(1 + i % PAGES))
 
             def run_async(n: int, out: list[float] | None) -> None:
                 loop.run_until_complete(run_async_calls(n, out if out is not None else []))

@@ -37,6 +37,7 @@ from dashin_sdk.local import LocalCluster, find_supabase_project, free_port, mig
 # Demo Agency and its "Q1 SaaS CTOs" campaign (supabase/seed.sql).
 AGENCY_ID = "11111111-1111-4111-8111-111111111111"
 CAMPAIGN_ID = "33333333-3333-4333-8333-000000000001"
+ADMIN_ID = "00000000-0000-4000-8000-000000000011"  # its agency admin
 SOURCE = "bench"
 TEMPLATE_DB = "bench_template"
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "upsert_leads.json"
@@ -549,14 +550,16 @@ class UpsertTotals:
         }
 
 
-def run_upsert(conn: Conn, payloads: Sequence[str]) -> tuple[float, UpsertTotals]:
+def run_upsert(
+    conn: Conn, payloads: Sequence[str], *, source: str = SOURCE
+) -> tuple[float, UpsertTotals]:
     totals = UpsertTotals()
     conn.execute("checkpoint")
     start = time.perf_counter()
     for payload in payloads:
         with conn.transaction():
             _as_service_role(conn)
-            row = conn.execute(UPSERT_SQL, (payload, CAMPAIGN_ID, SOURCE, AGENCY_ID)).fetchone()
+            row = conn.execute(UPSERT_SQL, (payload, CAMPAIGN_ID, source, AGENCY_ID)).fetchone()
         assert row is not None
         totals.inserted += row[0]
         totals.updated += row[1]

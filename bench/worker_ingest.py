@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.upsert_leads import AGENCY_ID, CAMPAIGN_ID, TIMES, _as_service_role, bench_server
+from bench.upsert_leads import ADMIN_ID, TIMES, BenchServer, batches, bench_server, run_upsert
 from dashin_sdk import AsyncDashin
 from dashin_sdk.models.enums import JobStatus
 from functions_py.connectors.csv_source import CsvConnector
@@ -43,13 +43,8 @@ from functions_py.worker.runner import default_transform_processes
 from functions_py.worker.transform import transform
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "worker_ingest.json"
-ADMIN_ID = "00000000-0000-4000-8000-000000000011"
 CRITERIA: dict[str, Any] = {"title_keywords": ["CTO", "CEO", "Founder", "VP"]}
 TARGET_RATIO = 2.0
-RAW_UPSERT_SQL = (
-    "select inserted, updated, unchanged, rejected"
-    " from public.upsert_leads(%s::jsonb, %s, 'csv', null, null, %s)"
-)
 
 
 async def parse_file(csv: Path, fetch: int) -> list[dict[str, Any]]:
@@ -109,25 +104,14 @@ async def run_worker(
     }
 
 
-def run_raw(url: str, records: Sequence[dict[str, Any]], batch: int) -> dict[str, Any]:
-    import psycopg
-
-    payloads = [
-        json.dumps(list(records[i : i + batch]), separators=(",", ":"))
-        for i in range(0, len(records), batch)
-    ]
-    inserted = 0
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("checkpoint")
-        started = time.perf_counter()
-        for payload in payloads:
-            with conn.transaction():
-                _as_service_role(conn)
-                row = conn.execute(RAW_UPSERT_SQL, (payload, CAMPAIGN_ID, AGENCY_ID)).fetchone()
-            assert row is not None
-            inserted += row[0]
-        seconds = time.perf_counter() - started
-    return {"seconds": seconds, "inserted": inserted, "calls": len(payloads)}
+def run_raw(
+    server: BenchServer, db: str, records: Sequence[dict[str, Any]], batch: int
+) -> dict[str, Any]:
+    """The same records straight through ``upsert_leads``, in batches of ``batch``."""
+    payloads = [json.dumps(chunk, separators=(",", ":")) for chunk in batches(records, batch)]
+    with server.connect(db) as conn:
+        seconds, totals = run_upsert(conn, payloads, source="csv")
+    return {"seconds": seconds, "inserted": totals.inserted, "calls": len(payloads)}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -177,7 +161,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
                 )
             )
         with server.fresh_database("raw") as db:
-            raw = run_raw(server.cluster.url_for(db), records, args.batch)
+            raw = run_raw(server, db, records, args.batch)
 
     if worker["leads"] != stats.unique_valid_leads or raw["inserted"] != stats.unique_valid_leads:
         raise SystemExit(f"lead counts differ: worker {worker}, raw {raw}, expected {stats}")
