@@ -80,20 +80,26 @@ class SupabaseBackend:
         self._caller: Caller | None = None
         self._auth: SyncGoTrueClient | None = None
         self._http = httpx.Client(timeout=options.timeout)
+        self._client_info = f"dashin-sdk/{__version__}"
+        # Everything but Authorization is fixed for the backend's lifetime.
+        self._fixed_headers = {
+            "apikey": key,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-Client-Info": self._client_info,
+        }
+        self._api_url = (os.environ.get(API_URL_ENV) or f"{self._url}/functions/v1").rstrip("/")
         self._refresh_lock = _io.Lock()
         self.clock: Callable[[], float] = time.time  # unix seconds; tests move it forward
 
     # -- requests ---------------------------------------------------------------------------
 
+    def _token(self) -> str:
+        """The signed-in user's access token, else the key."""
+        return self._session.access_token if self._session else self._key
+
     def _headers(self) -> dict[str, str]:
-        token = self._session.access_token if self._session else self._key
-        return {
-            "apikey": self._key,
-            "Authorization": f"Bearer {token}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "X-Client-Info": f"dashin-sdk/{__version__}",
-        }
+        return {**self._fixed_headers, "Authorization": f"Bearer {self._token()}"}
 
     def _send(
         self, request: HttpRequest, *, retry_safe: bool, base_url: str | None = None
@@ -179,10 +185,9 @@ class SupabaseBackend:
 
     def call_api(self, method: str, path: str, body: Any = None) -> Any:
         """Call the Dashin REST API (``DASHIN_API_URL``, else the project's Edge Functions)."""
-        base_url = os.environ.get(API_URL_ENV) or f"{self._url}/functions/v1"
         method = method.upper()
         request = HttpRequest(method, "/" + path.lstrip("/"), body=body)
-        response = self._send(request, retry_safe=method == "GET", base_url=base_url.rstrip("/"))
+        response = self._send(request, retry_safe=method == "GET", base_url=self._api_url)
         return response.json() if response.content else None
 
     def caller(self) -> Caller:
@@ -209,7 +214,7 @@ class SupabaseBackend:
 
             self._auth = SyncGoTrueClient(
                 url=f"{self._url}/auth/v1",
-                headers={"apikey": self._key, "X-Client-Info": f"dashin-sdk/{__version__}"},
+                headers={"apikey": self._key, "X-Client-Info": self._client_info},
                 auto_refresh_token=False,
                 persist_session=False,
                 http_client=self._http,
@@ -270,7 +275,7 @@ class SupabaseBackend:
     def _access_token(self) -> str:
         """A current access token (refreshed if needed), or the key; for Realtime."""
         self._refresh_if_expiring()
-        return self._session.access_token if self._session else self._key
+        return self._token()
 
     # -- realtime ---------------------------------------------------------------------------
 
@@ -283,7 +288,7 @@ class SupabaseBackend:
         if table == "scraping_jobs":
             row_filter = f"id=eq.{row_id}" if row_id is not None else None
         else:
-            user_id = (self.caller()).user_id
+            user_id = self.identity.user_id
             row_filter = f"user_id=eq.{user_id}" if user_id is not None else None
         signals = realtime_changes(
             url=self._url,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -11,6 +11,7 @@ import pydantic
 from dashin_sdk import validation as v
 from dashin_sdk._async.backend import AsyncBackend, Change, Signal
 from dashin_sdk._async.page import AsyncPage
+from dashin_sdk.credentials import CredentialsKeyring
 from dashin_sdk.errors import NotFoundError, PermissionDeniedError
 from dashin_sdk.identity import Caller
 from dashin_sdk.models._base import Row
@@ -19,6 +20,7 @@ from dashin_sdk.models.tables import ScrapingJob, columns_of
 from dashin_sdk.query import Condition, Delete, Filter, Order, Rpc, Select, Update, eq
 
 R = TypeVar("R", bound=Row)
+T = TypeVar("T")
 
 
 def record_of(signal: Signal, model: type[R]) -> R | None:
@@ -33,6 +35,31 @@ def record_of(signal: Signal, model: type[R]) -> R | None:
         except pydantic.ValidationError:
             return None
     return None
+
+
+def found(result: T | None, what: str) -> T:
+    """An RPC's answer; ``None`` means the row does not exist or the caller cannot see it."""
+    if result is None:
+        raise NotFoundError(f"{what} not found", code="P0002")
+    return result
+
+
+async def open_credentials(
+    backend: AsyncBackend, data_source_id: UUID, keyring: Callable[[], CredentialsKeyring]
+) -> dict[str, Any] | None:
+    """A data source's credentials, opened; ``None`` when it has none.
+
+    ``keyring`` is called only when there is an envelope to open, so sources without
+    credentials need no key.
+    """
+    envelope = await backend.read_credentials(data_source_id)
+    return keyring().open(envelope) if envelope else None
+
+
+def record_test(data_source_id: UUID, success: bool, message: str) -> Rpc:
+    """``record_data_source_test``: store a connection test's outcome on the data source."""
+    args = {"data_source_id": data_source_id, "success": success, "message": message}
+    return Rpc("record_data_source_test", args)
 
 
 class AsyncResource:

@@ -6,8 +6,7 @@ from uuid import UUID
 
 from dashin_sdk import validation as v
 from dashin_sdk._async.backend import AsyncBackend
-from dashin_sdk._async.resources._base import AsyncResource
-from dashin_sdk.errors import NotFoundError
+from dashin_sdk._async.resources._base import AsyncResource, found
 from dashin_sdk.models.analytics import (
     ANALYTICS_RANGES,
     LEAD_GROUPINGS,
@@ -81,6 +80,4 @@ async def campaign_analytics(
         "group_by": v.choice("group_by", group_by, TIMELINE_GROUPINGS),
     }
     result = await backend.rpc(Rpc("get_campaign_analytics", args, read_only=True))
-    if result is None:
-        raise NotFoundError(f"campaign {campaign_id} not found", code="P0002")
-    return CampaignAnalytics.model_validate(result)
+    return CampaignAnalytics.model_validate(found(result, f"campaign {campaign_id}"))

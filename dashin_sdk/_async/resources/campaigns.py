@@ -8,9 +8,8 @@ from uuid import UUID
 
 from dashin_sdk import validation as v
 from dashin_sdk._async.page import AsyncPage
-from dashin_sdk._async.resources._base import AsyncResource
+from dashin_sdk._async.resources._base import AsyncResource, found
 from dashin_sdk._async.resources.analytics import campaign_analytics
-from dashin_sdk.errors import NotFoundError
 from dashin_sdk.models._base import validate_input
 from dashin_sdk.models.analytics import (
     AnalyticsRange,
@@ -81,9 +80,7 @@ class AsyncCampaigns(AsyncResource):
         """``get_campaign_performance``: counters, rates and breakdowns of one campaign."""
         args = {"campaign_id": v.uuid_arg("campaign_id", campaign_id)}
         result = await self._backend.rpc(Rpc("get_campaign_performance", args, read_only=True))
-        if result is None:
-            raise NotFoundError(f"campaign {campaign_id} not found", code="P0002")
-        return CampaignPerformance.model_validate(result)
+        return CampaignPerformance.model_validate(found(result, f"campaign {campaign_id}"))
 
     async def members(self, campaign_id: UUID | str) -> builtins.list[CampaignMember]:
         query = Select(

@@ -12,14 +12,14 @@ from dashin_sdk import validation as v
 from dashin_sdk._async import _io
 from dashin_sdk._async.backend import AsyncBackend
 from dashin_sdk._async.page import AsyncPage
-from dashin_sdk._async.resources._base import AsyncResource
+from dashin_sdk._async.resources._base import AsyncResource, open_credentials, record_test
 from dashin_sdk.credentials import CredentialsKeyring
 from dashin_sdk.models._base import validate_input
 from dashin_sdk.models.analytics import ConnectionTestResult
 from dashin_sdk.models.enums import DataSourceStatus, DataSourceType, JobStatus
 from dashin_sdk.models.inputs import DataSourceCreate, DataSourceUpdate
 from dashin_sdk.models.tables import DataSource, ScrapingJob, columns_of
-from dashin_sdk.query import Condition, Insert, Order, Rpc, eq
+from dashin_sdk.query import Condition, Insert, Order, eq
 from dashin_sdk.query import search as text_search
 
 SORTABLE = ("created_at", "updated_at", "name", "type", "status", "last_test_at")
@@ -109,16 +109,14 @@ class AsyncDataSources(AsyncResource):
             result = await self._backend.call_api("POST", f"/data-sources/{source.id}/test")
             return ConnectionTestResult.model_validate(result)
         tester = connection_testers.tester_for(source.type.value)
-        envelope = await self._backend.read_credentials(source.id)
-        credentials = self._keyring().open(envelope) if envelope else None
+        credentials = await open_credentials(self._backend, source.id, self._keyring)
         try:
             success, message = await _io.run_blocking(
                 tester.test_connection, source.config, credentials
             )
         except Exception as exc:  # a failed test is a result, not an error of this call
             success, message = False, f"{type(exc).__name__}: {exc}"
-        args = {"data_source_id": source.id, "success": success, "message": message}
-        result = await self._backend.rpc(Rpc("record_data_source_test", args))
+        result = await self._backend.rpc(record_test(source.id, success, message))
         return ConnectionTestResult.model_validate(result)
 
     def _seal(self, payload: dict[str, Any]) -> dict[str, Any]:

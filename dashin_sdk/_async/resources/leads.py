@@ -9,7 +9,7 @@ from uuid import UUID
 
 from dashin_sdk import validation as v
 from dashin_sdk._async.page import AsyncPage
-from dashin_sdk._async.resources._base import AsyncResource
+from dashin_sdk._async.resources._base import AsyncResource, found
 from dashin_sdk.errors import NotFoundError, invalid_argument
 from dashin_sdk.models._base import validate_input
 from dashin_sdk.models.analytics import LeadRejection, LeadUpsertResult
@@ -210,6 +210,4 @@ class AsyncLeads(AsyncResource):
         """``calculate_lead_score``: 0-100, see the README's lead-score model."""
         args = {"lead_id": v.uuid_arg("lead_id", lead_id)}
         score = await self._backend.rpc(Rpc("calculate_lead_score", args, read_only=True))
-        if score is None:
-            raise NotFoundError(f"lead {lead_id} not found", code="P0002")
-        return int(score)
+        return int(found(score, f"lead {lead_id}"))

@@ -24,7 +24,7 @@ class AsyncNotifications(AsyncResource):
     ) -> AsyncPage[Notification]:
         """Newest first. RLS shows each user only their own."""
         page, page_size = v.page_args(page, page_size)
-        where = await self._own()
+        where = self._own()
         if unread_only:
             where.append(eq("read", False))
         return await self._page(
@@ -67,18 +67,18 @@ class AsyncNotifications(AsyncResource):
                         since = notification.created_at
                     yield NotificationEvent(notification=notification)
 
-    async def _own(self) -> builtins.list[Condition]:
+    def _own(self) -> builtins.list[Condition]:
         """The caller's own notifications (RLS says so too; saying it uses the index)."""
-        caller = await self._backend.caller()
-        return [] if caller.user_id is None else [eq("user_id", caller.user_id)]
+        user_id = self._backend.identity.user_id
+        return [] if user_id is None else [eq("user_id", user_id)]
 
     async def _latest(self) -> Notification | None:
         newest_first = (Order("created_at", descending=True), Order("id", descending=True))
-        found = await self._select(tuple(await self._own()), newest_first, limit=1)
+        found = await self._select(tuple(self._own()), newest_first, limit=1)
         return found[0] if found else None
 
     async def _since(self, since: datetime | None) -> builtins.list[Notification]:
-        where = await self._own()
+        where = self._own()
         if since is not None:
             where.append(Filter("created_at", "gte", since))
         return await self._select(tuple(where), (Order("created_at"),), limit=500)

@@ -9,9 +9,8 @@ from uuid import UUID
 
 from dashin_sdk import validation as v
 from dashin_sdk._sync.page import Page
-from dashin_sdk._sync.resources._base import Resource
+from dashin_sdk._sync.resources._base import Resource, found
 from dashin_sdk._sync.resources.analytics import campaign_analytics
-from dashin_sdk.errors import NotFoundError
 from dashin_sdk.models._base import validate_input
 from dashin_sdk.models.analytics import (
     AnalyticsRange,
@@ -82,9 +81,7 @@ class Campaigns(Resource):
         """``get_campaign_performance``: counters, rates and breakdowns of one campaign."""
         args = {"campaign_id": v.uuid_arg("campaign_id", campaign_id)}
         result = self._backend.rpc(Rpc("get_campaign_performance", args, read_only=True))
-        if result is None:
-            raise NotFoundError(f"campaign {campaign_id} not found", code="P0002")
-        return CampaignPerformance.model_validate(result)
+        return CampaignPerformance.model_validate(found(result, f"campaign {campaign_id}"))
 
     def members(self, campaign_id: UUID | str) -> builtins.list[CampaignMember]:
         query = Select(

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from dashin_sdk import validation as v
 from dashin_sdk._sync.page import Page
-from dashin_sdk._sync.resources._base import Resource
+from dashin_sdk._sync.resources._base import Resource, found
 from dashin_sdk.errors import NotFoundError, invalid_argument
 from dashin_sdk.models._base import validate_input
 from dashin_sdk.models.analytics import LeadRejection, LeadUpsertResult
@@ -211,6 +211,4 @@ class Leads(Resource):
         """``calculate_lead_score``: 0-100, see the README's lead-score model."""
         args = {"lead_id": v.uuid_arg("lead_id", lead_id)}
         score = self._backend.rpc(Rpc("calculate_lead_score", args, read_only=True))
-        if score is None:
-            raise NotFoundError(f"lead {lead_id} not found", code="P0002")
-        return int(score)
+        return int(found(score, f"lead {lead_id}"))

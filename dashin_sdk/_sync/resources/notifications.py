@@ -70,8 +70,8 @@ class Notifications(Resource):
 
     def _own(self) -> builtins.list[Condition]:
         """The caller's own notifications (RLS says so too; saying it uses the index)."""
-        caller = self._backend.caller()
-        return [] if caller.user_id is None else [eq("user_id", caller.user_id)]
+        user_id = self._backend.identity.user_id
+        return [] if user_id is None else [eq("user_id", user_id)]
 
     def _latest(self) -> Notification | None:
         newest_first = (Order("created_at", descending=True), Order("id", descending=True))

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dashin_sdk import validation as v
 from dashin_sdk._sync.backend import Backend, Change
-from dashin_sdk._sync.resources._base import Resource
+from dashin_sdk._sync.resources._base import Resource, open_credentials, record_test
 from dashin_sdk.credentials import CredentialsKeyring
 from dashin_sdk.errors import ConfigurationError, invalid_argument
 from dashin_sdk.models.enums import JobStatus, LogLevel
@@ -192,19 +192,16 @@ class Queue(Resource):
             raise ConfigurationError(
                 "opening data-source credentials needs the direct backend or a service-role key"
             )
-        envelope = self._backend.read_credentials(v.uuid_arg("data_source_id", data_source_id))
-        if not envelope:
-            return None
-        return (keyring or self._keyring()).open(envelope)
+        return open_credentials(
+            self._backend,
+            v.uuid_arg("data_source_id", data_source_id),
+            lambda: keyring or self._keyring(),
+        )
 
     def record_source_failure(self, data_source_id: UUID | str, message: str) -> None:
         """Mark the data source as failing its connection (status ``error``, last_test_error)."""
-        args = {
-            "data_source_id": v.uuid_arg("data_source_id", data_source_id),
-            "success": False,
-            "message": message,
-        }
-        self._backend.rpc(Rpc("record_data_source_test", args))
+        source_id = v.uuid_arg("data_source_id", data_source_id)
+        self._backend.rpc(record_test(source_id, False, message))
 
     def wakeups(self) -> Generator[UUID | None, None]:
         """Yield whenever a job may have become runnable: a job's id, or ``None`` to re-check.
