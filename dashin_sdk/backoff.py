@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import time
+from email.utils import parsedate_to_datetime
 
 
 def delay(
@@ -18,11 +20,17 @@ def delay(
     return random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311 - not cryptographic
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """``Retry-After`` in seconds (HTTP dates are not used by PostgREST or Supabase)."""
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """``Retry-After`` in seconds: a number of seconds, or an HTTP date counted from ``now``
+    (Unix seconds, default the clock); ``None`` when absent or unreadable."""
     if not value:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))

@@ -45,13 +45,9 @@ def rate_limit_wait(response: httpx.Response) -> float | None:
     exhausted minute means the next minute, an exhausted hour or day means much later).
     """
     headers = response.headers
-    retry_after = headers.get("retry-after")
-    if retry_after:
-        seconds = backoff.parse_retry_after(retry_after)
-        if seconds is None:
-            seconds = _http_date_wait(retry_after)
-        if seconds is not None:
-            return seconds
+    seconds = backoff.parse_retry_after(headers.get("retry-after"), now=wall_clock())
+    if seconds is not None:
+        return seconds
     reset = headers.get("x-ratelimit-reset") or headers.get("x-rate-limit-reset")
     if reset:
         try:
@@ -71,16 +67,6 @@ def rate_limit_wait(response: httpx.Response) -> float | None:
     if headers.get("x-minute-requests-left") == "0":
         return 60.0
     return None
-
-
-def _http_date_wait(value: str) -> float | None:
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - wall_clock())
 
 
 class HttpClient:
@@ -140,18 +126,15 @@ class HttpClient:
                     data=data,
                     auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
                 )
-            except httpx.TimeoutException:
+            except httpx.TransportError as exc:  # timeouts included
                 failures += 1
                 if failures > self.max_retries:
-                    raise TransientError(f"{what} timed out ({failures} attempts)") from None
-                await sleep(backoff.delay(failures))
-                continue
-            except httpx.TransportError as exc:
-                failures += 1
-                if failures > self.max_retries:
-                    raise TransientError(
-                        f"{what} failed: {type(exc).__name__} ({failures} attempts)"
-                    ) from None
+                    problem = (
+                        "timed out"
+                        if isinstance(exc, httpx.TimeoutException)
+                        else f"failed: {type(exc).__name__}"
+                    )
+                    raise TransientError(f"{what} {problem} ({failures} attempts)") from None
                 await sleep(backoff.delay(failures))
                 continue
 
@@ -168,7 +151,11 @@ class HttpClient:
                         f"{what} rate limited (HTTP 429, {rate_limited} attempts)",
                         retry_after=wait,
                     )
-                delay = backoff.delay(rate_limited, base=1.0, cap=30.0, retry_after=wait)
+                # The provider's own wait in full (at most MAX_INLINE_WAIT, see above):
+                # backoff.delay caps a Retry-After at the SDK's 60 s.
+                delay = (
+                    wait if wait is not None else backoff.delay(rate_limited, base=1.0, cap=30.0)
+                )
                 if self._limiter is not None:
                     self._limiter.pause_until(clock() + delay)
                 await sleep(delay)

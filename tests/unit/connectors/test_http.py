@@ -47,6 +47,19 @@ def test_429_with_retry_after_waits_that_long_then_succeeds(slept: SleepRecorder
 
 
 @respx.mock
+def test_a_retry_after_longer_than_a_minute_is_waited_out_in_full(slept: SleepRecorder) -> None:
+    respx.get(URL).mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "90"}),
+            httpx.Response(200, json={"ok": True}),
+        ]
+    )
+    assert get(client()).json() == {"ok": True}
+    # Below MAX_INLINE_WAIT, so waited here; retrying after 60 s would only meet another 429.
+    assert slept.waits == [90.0]
+
+
+@respx.mock
 def test_429_without_retry_after_backs_off_and_gives_up_transient(slept: SleepRecorder) -> None:
     route = respx.get(URL).mock(return_value=httpx.Response(429))
     with pytest.raises(TransientError, match="rate limited") as caught:
