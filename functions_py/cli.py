@@ -208,17 +208,17 @@ def worker(
     ] = None,
     lease_seconds: Annotated[
         int, typer.Option(min=5, max=3600, help="Lease length; renewed by heartbeats.")
-    ] = 60,
+    ] = WorkerOptions.lease_seconds,
     batch_size: Annotated[
         int, typer.Option(min=1, max=10_000, help="Records per connector fetch.")
-    ] = 500,
+    ] = WorkerOptions.batch_size,
     transform_processes: Annotated[
         int,
         typer.Option(min=0, max=32, help="Processes normalising records (0: in-process)."),
     ] = default_transform_processes(),
     poll_interval: Annotated[
         float, typer.Option(min=0.1, help="Look for work this often without a wake-up (s).")
-    ] = 1.5,
+    ] = WorkerOptions.poll_interval,
     archive_dir: Annotated[
         Path | None,
         typer.Option(help="Directory for raw records and results (default: DASHIN_RAW_ARCHIVE)."),

@@ -68,10 +68,9 @@ class ApiConnector(Connector):
         base = self.config.get("base_url")
         if not isinstance(base, str) or not base.startswith(("http://", "https://")):
             raise ConnectorConfigError("base_url", "must be an http(s) URL")
-        method = str(self.config.get("method", "GET")).upper()
-        if method not in ("GET", "POST", "PUT"):
+        if self._method not in ("GET", "POST", "PUT"):
             raise ConnectorConfigError("method", "must be GET or POST")
-        auth = self.config.get("auth") or {"type": "none"}
+        auth = self._auth_spec
         if not isinstance(auth, Mapping) or auth.get("type") not in (
             "none",
             "header",
@@ -81,7 +80,7 @@ class ApiConnector(Connector):
             raise ConnectorConfigError("auth.type", "must be header, bearer, basic or none")
         if auth.get("type") == "header" and not auth.get("name"):
             raise ConnectorConfigError("auth.name", "the header to send the key in")
-        pagination = self.config.get("pagination") or {"type": "none"}
+        pagination = self._pagination
         if not isinstance(pagination, Mapping) or pagination.get("type") not in PAGINATION_TYPES:
             raise ConnectorConfigError("pagination.type", f"must be one of {PAGINATION_TYPES}")
         if pagination["type"] == "cursor" and not pagination.get("cursor_path"):
@@ -106,7 +105,7 @@ class ApiConnector(Connector):
         return value
 
     def _auth(self) -> tuple[dict[str, str], httpx.BasicAuth | None]:
-        auth = self.config.get("auth") or {"type": "none"}
+        auth = self._auth_spec
         kind = auth["type"]
         if kind == "bearer":
             return {
@@ -121,13 +120,21 @@ class ApiConnector(Connector):
         return {}, None
 
     @property
+    def _method(self) -> str:
+        return str(self.config.get("method", "GET")).upper()
+
+    @property
+    def _auth_spec(self) -> Mapping[str, Any]:
+        return self.config.get("auth") or {"type": "none"}
+
+    @property
     def _pagination(self) -> Mapping[str, Any]:
         return self.config.get("pagination") or {"type": "none"}
 
     async def _request(
         self, criteria: Mapping[str, Any], cursor: Mapping[str, Any] | None, size: int
     ) -> httpx.Response:
-        method = str(self.config.get("method", "GET")).upper()
+        method = self._method
         headers = {"Accept": "application/json", **(self.config.get("headers") or {})}
         auth_headers, basic = self._auth()
         headers.update(auth_headers)

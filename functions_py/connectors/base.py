@@ -136,14 +136,6 @@ class Connector(abc.ABC):
         finally:
             await self.aclose()
 
-    def test_connection(
-        self,
-        config: Mapping[str, Any] | None = None,
-        credentials: Mapping[str, Any] | None = None,
-    ) -> tuple[bool, str]:
-        """Synchronous ``check`` (runs its own event loop in the calling thread).
-
-        With ``config`` the connection described by it is tested instead of this one's.
-        """
-        target = self if config is None else type(self)(config, credentials)
-        return asyncio.run(target._check_and_close())
+    def test_connection(self) -> tuple[bool, str]:
+        """Synchronous ``check`` (runs its own event loop in the calling thread)."""
+        return asyncio.run(self._check_and_close())

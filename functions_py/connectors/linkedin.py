@@ -34,7 +34,7 @@ DEFAULT_VERSION = "202510"
 PDL_URL = "https://api.peopledatalabs.com/v5/person/enrich"
 LEAD_TYPES = ("SPONSORED", "EVENT", "COMPANY", "ORGANIZATION_PRODUCT")
 MAX_PAGE_SIZE = 100
-OWNER_KINDS = {"sponsoredAccount": "sponsoredAccount", "organization": "organization"}
+OWNER_KINDS = ("sponsoredAccount", "organization")
 
 PREDEFINED_FIELDS = {
     "FIRST_NAME": "first_name",
@@ -99,11 +99,15 @@ class LinkedInConnector(Connector):
             raise ConnectorConfigError("owner", "an urn:li:sponsoredAccount or organization URN")
         if owner.split(":")[2] not in OWNER_KINDS:
             raise ConnectorConfigError("owner", "must be a sponsoredAccount or organization URN")
-        if self.config.get("lead_type", "SPONSORED") not in LEAD_TYPES:
+        if self._lead_type not in LEAD_TYPES:
             raise ConnectorConfigError("lead_type", f"one of {', '.join(LEAD_TYPES)}")
         for question, column in (self.config.get("question_map") or {}).items():
             if column not in LEAD_COLUMNS:
                 raise ConnectorConfigError(f"question_map.{question}", "is not a lead column")
+
+    @property
+    def _lead_type(self) -> Any:
+        return self.config.get("lead_type", "SPONSORED")
 
     @property
     def _headers(self) -> dict[str, str]:
@@ -117,7 +121,7 @@ class LinkedInConnector(Connector):
     def _responses_url(self, start: int, count: int) -> str:
         owner = str(self.config["owner"])
         kind = owner.split(":")[2]
-        lead_type = self.config.get("lead_type", "SPONSORED")
+        lead_type = self._lead_type
         query = (
             f"q=owner&owner=({kind}:{restli(owner)})&leadType=(leadType:{lead_type})"
             f"&limitedToTestLeads=false&start={start}&count={count}"

@@ -70,7 +70,7 @@ class ZoomInfoConnector(Connector):
     _token_at: float = 0.0
 
     def validate(self) -> None:
-        api = self.config.get("api", "enterprise")
+        api = self._api
         if api not in ("enterprise", "gtm"):
             raise ConnectorConfigError("api", "must be 'enterprise' or 'gtm'")
         creds = self.credentials
@@ -88,8 +88,12 @@ class ZoomInfoConnector(Connector):
                 raise ConnectorConfigError("token_url", "the OAuth token endpoint")
 
     @property
+    def _api(self) -> Any:
+        return self.config.get("api", "enterprise")
+
+    @property
     def _gtm(self) -> bool:
-        return bool(self.config.get("api", "enterprise") == "gtm")
+        return bool(self._api == "gtm")
 
     async def _authenticate(self) -> str:
         if self._token is not None and self.clock() - self._token_at < TOKEN_REFRESH_AFTER:

@@ -118,7 +118,7 @@ class RawArchive:
                 bucket=target.removeprefix("storage://").strip("/") or DEFAULT_BUCKET,
             )
         if url and key:
-            return cls(storage=StorageLocation(url.rstrip("/"), key))
+            return cls(storage=StorageLocation.resolve(url, key))
         return cls(directory=Path(tempfile.gettempdir()) / "dashin-raw")
 
     def open(self, job_id: str) -> ArchiveWriter:

@@ -24,6 +24,9 @@ from pathlib import Path
 BUNDLED_SAMPLE = "leads_sample.csv"
 DEFAULT_ROWS = 5200
 DEFAULT_SEED = 20250101
+DEFAULT_DUPLICATE_RATE = 0.06
+DEFAULT_INVALID_EMAIL_RATE = 0.02
+DEFAULT_BROKEN_LINE_RATE = 0.01
 
 HEADER = [
     "First Name",
@@ -156,10 +159,10 @@ def generate_rows(
     rows: int,
     *,
     seed: int = DEFAULT_SEED,
-    duplicate_rate: float = 0.06,
+    duplicate_rate: float = DEFAULT_DUPLICATE_RATE,
     variant_share: float = 0.5,
-    invalid_email_rate: float = 0.02,
-    broken_line_rate: float = 0.01,
+    invalid_email_rate: float = DEFAULT_INVALID_EMAIL_RATE,
+    broken_line_rate: float = DEFAULT_BROKEN_LINE_RATE,
 ) -> tuple[list[list[str]], SampleStats]:
     """The data rows (lists of fields; broken ones have a wrong length) and their stats."""
     rng = random.Random(seed)  # noqa: S311 - reproducible data, not cryptography
@@ -247,9 +250,9 @@ def generate_leads_csv(
     rows: int = DEFAULT_ROWS,
     *,
     seed: int = DEFAULT_SEED,
-    duplicate_rate: float = 0.06,
-    invalid_email_rate: float = 0.02,
-    broken_line_rate: float = 0.01,
+    duplicate_rate: float = DEFAULT_DUPLICATE_RATE,
+    invalid_email_rate: float = DEFAULT_INVALID_EMAIL_RATE,
+    broken_line_rate: float = DEFAULT_BROKEN_LINE_RATE,
     delimiter: str = ",",
     encoding: str = "utf-8",
 ) -> SampleStats:

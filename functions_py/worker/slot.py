@@ -53,9 +53,10 @@ class SlotContext:
     lease_seconds: int
     archive: RawArchive
     transformer: Transformer
-    batch_size: int = DEFAULT_BATCH_SIZE
-    flush_interval: float = 0.5
-    flush_records: int = 5_000
+    # Defaults: WorkerOptions, which fills every field.
+    batch_size: int
+    flush_interval: float
+    flush_records: int
     # One token bucket per data source, shared by the slots: jobs of one source together
     # keep to the source's ``requests_per_second`` (config), if it sets one.
     limiters: dict[UUID, RateLimiter] = field(default_factory=dict)
@@ -111,7 +112,6 @@ class _JobRun:
         self.pending = PendingBatch()
         checkpoint = job.checkpoint or {}
         self.cursor: Any = checkpoint.get("cursor")
-        self.exhausted = bool(checkpoint.get("done"))
         self.total: int | None = _int(job.config.get("max_records"))
         self.policy = FlushPolicy(
             ctx.flush_interval, _int(job.config.get("flush_records")) or ctx.flush_records
@@ -135,7 +135,7 @@ class _JobRun:
             self.archive = self.ctx.archive.open(str(job.id))
             # Fetching runs ahead of normalising by up to ``depth`` pages (in other
             # processes), which runs ahead of the write in flight: the three overlap.
-            fetching = not self.exhausted
+            fetching = not (job.checkpoint or {}).get("done")  # resumed after its last page?
             while fetching or ahead:
                 if self.control.stopped.is_set():
                     return await self._stop()
@@ -227,7 +227,6 @@ class _JobRun:
         self.counters.rejected += page.rejected
         if batch.total_estimate:
             self.total = batch.total_estimate
-        self.exhausted = self.pending.done
 
     async def _commit(self) -> None:
         """Send the buffered pages and the checkpoint after them (one transaction).
